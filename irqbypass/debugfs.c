@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * debugfs view of the IRQ bypass manager, root-only, under irqbypass/:
+ *
+ *   producers  token=<%p> producer=<%p> irq=<n> state=connected|waiting
+ *   consumers  token=<%p> consumer=<%p> irq=<n> state=connected|waiting
+ *   pairs      token=<%p> producer=<%p> consumer=<%p> irq=<n>
+ *   stats      <counter> <value>
+ *
+ * Pointers are hashed by %p, consistently with the irqbypass tracepoints'
+ * text output, so lines can be matched against the trace.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+static struct dentry *irqbp_dir;
+
+static const char * const irqbp_counter_names[IRQBP_NR_COUNTERS] = {
+	[IRQBP_CNT_PRODUCER_REGISTERED] = "producer_registered",
+	[IRQBP_CNT_PRODUCER_UNREGISTERED] = "producer_unregistered",
+	[IRQBP_CNT_CONSUMER_REGISTERED] = "consumer_registered",
+	[IRQBP_CNT_CONSUMER_UNREGISTERED] = "consumer_unregistered",
+	[IRQBP_CNT_UNREGISTER_UNKNOWN] = "unregister_unknown",
+	[IRQBP_CNT_REJECTED_INVALID] = "rejected_invalid",
+	[IRQBP_CNT_REJECTED_BUSY] = "rejected_busy",
+	[IRQBP_CNT_REJECTED_NOMEM] = "rejected_nomem",
+	[IRQBP_CNT_CONNECTED] = "connected",
+	[IRQBP_CNT_DISCONNECTED] = "disconnected",
+	[IRQBP_CNT_FAILED_ADD_CONSUMER] = "failed_add_consumer",
+	[IRQBP_CNT_FAILED_ADD_PRODUCER] = "failed_add_producer",
+};
+
+static const char *irqbp_state(const struct irqbp_view *v)
+{
+	return v->connected ? "connected" : "waiting";
+}
+
+static void irqbp_show_producer(struct seq_file *m, const struct irqbp_view *v)
+{
+	if (v->producer)
+		seq_printf(m, "token=%p producer=%p irq=%d state=%s\n",
+			   v->token, v->producer, v->irq, irqbp_state(v));
+}
+
+static void irqbp_show_consumer(struct seq_file *m, const struct irqbp_view *v)
+{
+	if (v->consumer)
+		seq_printf(m, "token=%p consumer=%p irq=%d state=%s\n",
+			   v->token, v->consumer,
+			   v->connected ? v->irq : -1, irqbp_state(v));
+}
+
+static void irqbp_show_pair(struct seq_file *m, const struct irqbp_view *v)
+{
+	if (v->connected)
+		seq_printf(m, "token=%p producer=%p consumer=%p irq=%d\n",
+			   v->token, v->producer, v->consumer, v->irq);
+}
+
+static int producers_show(struct seq_file *m, void *unused)
+{
+	irqbp_show_each(m, irqbp_show_producer);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(producers);
+
+static int consumers_show(struct seq_file *m, void *unused)
+{
+	irqbp_show_each(m, irqbp_show_consumer);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(consumers);
+
+static int pairs_show(struct seq_file *m, void *unused)
+{
+	irqbp_show_each(m, irqbp_show_pair);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pairs);
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < IRQBP_NR_COUNTERS; i++)
+		seq_printf(m, "%s %ld\n", irqbp_counter_names[i],
+			   atomic_long_read(&irqbp_counters[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+int irqbp_debugfs_init(void)
+{
+	irqbp_dir = debugfs_create_dir("irqbypass", NULL);
+	if (IS_ERR(irqbp_dir))
+		return PTR_ERR(irqbp_dir);
+
+	debugfs_create_file("producers", 0400, irqbp_dir, NULL,
+			    &producers_fops);
+	debugfs_create_file("consumers", 0400, irqbp_dir, NULL,
+			    &consumers_fops);
+	debugfs_create_file("pairs", 0400, irqbp_dir, NULL, &pairs_fops);
+	debugfs_create_file("stats", 0400, irqbp_dir, NULL, &stats_fops);
+	return 0;
+}
+
+void irqbp_debugfs_exit(void)
+{
+	debugfs_remove(irqbp_dir);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Interfaces between the parts of irqbypass.ko: the manager proper
+ * (manager.c) and its debugfs view (debugfs.c).
+ */
+#ifndef _IRQBYPASS_INTERNAL_H
+#define _IRQBYPASS_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+struct seq_file;
+
+enum irqbp_counter {
+	IRQBP_CNT_PRODUCER_REGISTERED,
+	IRQBP_CNT_PRODUCER_UNREGISTERED,
+	IRQBP_CNT_CONSUMER_REGISTERED,
+	IRQBP_CNT_CONSUMER_UNREGISTERED,
+	IRQBP_CNT_UNREGISTER_UNKNOWN,
+	IRQBP_CNT_REJECTED_INVALID,
+	IRQBP_CNT_REJECTED_BUSY,
+	IRQBP_CNT_REJECTED_NOMEM,
+	IRQBP_CNT_CONNECTED,
+	IRQBP_CNT_DISCONNECTED,
+	IRQBP_CNT_FAILED_ADD_CONSUMER,
+	IRQBP_CNT_FAILED_ADD_PRODUCER,
+	IRQBP_NR_COUNTERS
+};
+
+extern atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
+
+static inline void irqbp_count(enum irqbp_counter c)
+{
+	atomic_long_inc(&irqbp_counters[c]);
+}
+
+/* What debugfs may see of one token: pointers are printed, never followed. */
+struct irqbp_view {
+	const void *token;
+	const void *producer;
+	const void *consumer;
+	int irq;
+	bool connected;
+};
+
+void irqbp_show_each(struct seq_file *m,
+		     void (*show)(struct seq_file *m, const struct irqbp_view *view));
+
+int irqbp_debugfs_init(void);
+void irqbp_debugfs_exit(void);
+
+#endif /* _IRQBYPASS_INTERNAL_H */

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IRQ bypass manager: pairs an interrupt producer (e.g. a VFIO device
+ * vector) with an interrupt consumer (e.g. a KVM irqfd) that share a token
+ * (the eventfd context), and runs the stop -> add -> start handshake
+ * between them so that the interrupt can bypass the host.
+ *
+ * This is a drop-in replacement for virt/lib/irqbypass.c: it exports the
+ * same four functions, built from the kernel's own <linux/irqbypass.h>, so
+ * the modversions CRCs match and stock kvm.ko and vfio-pci-core.ko bind to
+ * it. None of the kernel's structures are changed; the manager keeps its
+ * state in its own records:
+ *
+ *  - one struct irqbp_token per token in use, found by token in the
+ *    irqbp_tokens hash table (O(1) expected), holding the producer and the
+ *    consumer of that token;
+ *  - one struct irqbp_member per registered object, found by the object's
+ *    address in irqbp_members, so that unregistration works by identity and
+ *    never by token.
+ *
+ * Locking:
+ *
+ *  - irqbp_lock (spinlock) protects both hash tables, irqbp_token_list,
+ *    irqbp_token.refs and irqbp_member.live. It is held only around table
+ *    operations, never across a callback.
+ *  - irqbp_token.lock (mutex) serializes pairing on one token: it is held
+ *    while the producer and consumer pointers of that token change and
+ *    across every callback (which may sleep). Registrations of different
+ *    tokens therefore never wait for each other's callbacks.
+ *  - Order: irqbp_token.lock, then irqbp_lock. Two token locks are never
+ *    held at once.
+ *  - A token record lives while refs > 0: each registration in progress or
+ *    completed holds one reference, taken and dropped under irqbp_lock.
+ *  - debugfs reads token records under irqbp_lock; the fields it shows are
+ *    written with WRITE_ONCE() under the token lock. It never dereferences
+ *    a producer or consumer, which may be freed as soon as it unregisters.
+ *
+ * Every registration holds a reference on this module, so it cannot be
+ * unloaded while anything is registered.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/irqbypass.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+#define IRQBP_VERSION "0.1.0"
+
+MODULE_LICENSE("GPL v2");
+MODULE_DESCRIPTION("IRQ bypass manager utility module");
+MODULE_VERSION(IRQBP_VERSION);
+
+/* The raw records must be what include/uapi/irqbypass/tracepoints.h says. */
+#define IRQBP_CHECK_FIELD(raw, uapi, field)				\
+	static_assert(offsetof(struct trace_event_raw_##raw, field) ==	\
+		      offsetof(struct irqbypass_tp_##uapi, field) &&	\
+		      sizeof_field(struct trace_event_raw_##raw, field) ==	\
+		      sizeof_field(struct irqbypass_tp_##uapi, field))
+
+static_assert(sizeof(struct trace_entry) == sizeof(struct irqbypass_tp_header));
+IRQBP_CHECK_FIELD(irqbypass_member, member, token);
+IRQBP_CHECK_FIELD(irqbypass_member, member, object);
+IRQBP_CHECK_FIELD(irqbypass_member, member, irq);
+IRQBP_CHECK_FIELD(irqbypass_member, member, ret);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, token);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, producer);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, consumer);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, irq);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, ret);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, step);
+IRQBP_CHECK_FIELD(irqbypass_pair, pair, side);
+
+struct irqbp_token {
+	struct rhash_head hnode;	/* in irqbp_tokens, keyed by @token */
+	struct list_head list;		/* in irqbp_token_list, for debugfs */
+	void *token;
+	unsigned int refs;		/* irqbp_lock */
+	struct mutex lock;		/* serializes pairing on @token */
+	struct irq_bypass_producer *producer;	/* @lock */
+	struct irq_bypass_consumer *consumer;	/* @lock */
+	int irq;			/* @producer's irq, for debugfs */
+	bool connected;			/* @lock */
+	struct rcu_head rcu;
+};
+
+struct irqbp_member {
+	struct rhash_head hnode;	/* in irqbp_members, keyed by @object */
+	const void *object;		/* the producer or consumer */
+	struct irqbp_token *tok;	/* holds one reference */
+	bool is_producer;
+	bool live;			/* registration completed; irqbp_lock */
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params irqbp_token_params = {
+	.key_len = sizeof(void *),
+	.key_offset = offsetof(struct irqbp_token, token),
+	.head_offset = offsetof(struct irqbp_token, hnode),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params irqbp_member_params = {
+	.key_len = sizeof(void *),
+	.key_offset = offsetof(struct irqbp_member, object),
+	.head_offset = offsetof(struct irqbp_member, hnode),
+	.automatic_shrinking = true,
+};
+
+static DEFINE_SPINLOCK(irqbp_lock);
+static struct rhashtable irqbp_tokens;
+static struct rhashtable irqbp_members;
+static LIST_HEAD(irqbp_token_list);
+
+atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
+
+/*
+ * Claim @object for a registration on @token: fails with -EBUSY if @object
+ * is already registered (or being registered). On success the returned
+ * member pins the token record, which is created if needed.
+ */
+static struct irqbp_member *irqbp_reserve(const void *object, void *token,
+					  bool is_producer)
+{
+	struct irqbp_token *tok, *fresh;
+	struct irqbp_member *m;
+	int ret;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!m || !fresh) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	m->object = object;
+	m->is_producer = is_producer;
+	fresh->token = token;
+	fresh->irq = -1;
+	mutex_init(&fresh->lock);
+
+	spin_lock(&irqbp_lock);
+	ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
+					    irqbp_member_params);
+	if (ret)
+		goto err_unlock;
+
+	tok = rhashtable_lookup_fast(&irqbp_tokens, &token, irqbp_token_params);
+	if (!tok) {
+		ret = rhashtable_insert_fast(&irqbp_tokens, &fresh->hnode,
+					     irqbp_token_params);
+		if (ret) {
+			rhashtable_remove_fast(&irqbp_members, &m->hnode,
+					       irqbp_member_params);
+			goto err_unlock;
+		}
+		list_add_tail(&fresh->list, &irqbp_token_list);
+		tok = fresh;
+		fresh = NULL;
+	}
+	tok->refs++;
+	m->tok = tok;
+	spin_unlock(&irqbp_lock);
+
+	if (fresh)
+		mutex_destroy(&fresh->lock);
+	kfree(fresh);
+	return m;
+
+err_unlock:
+	spin_unlock(&irqbp_lock);
+	mutex_destroy(&fresh->lock);
+err_free:
+	kfree(fresh);
+	kfree(m);
+	return ERR_PTR(ret == -EEXIST ? -EBUSY : ret);
+}
+
+/* Mark @m registered: from now on unregistration can find it. */
+static void irqbp_commit(struct irqbp_member *m)
+{
+	lockdep_assert_held(&m->tok->lock);
+
+	spin_lock(&irqbp_lock);
+	m->live = true;
+	spin_unlock(&irqbp_lock);
+}
+
+/*
+ * Find the completed registration of @object as a producer or consumer and
+ * mark it gone, so that a second unregistration is a no-op. Returns NULL
+ * if @object is not registered on that side.
+ */
+static struct irqbp_member *irqbp_claim(const void *object, bool is_producer)
+{
+	struct irqbp_member *m;
+
+	spin_lock(&irqbp_lock);
+	m = rhashtable_lookup_fast(&irqbp_members, &object,
+				   irqbp_member_params);
+	if (m && m->live && m->is_producer == is_producer)
+		m->live = false;
+	else
+		m = NULL;
+	spin_unlock(&irqbp_lock);
+
+	return m;
+}
+
+/* Forget @m and drop its token reference; the last one frees the token. */
+static void irqbp_release(struct irqbp_member *m)
+{
+	struct irqbp_token *tok = m->tok;
+	bool last;
+
+	spin_lock(&irqbp_lock);
+	rhashtable_remove_fast(&irqbp_members, &m->hnode, irqbp_member_params);
+	last = --tok->refs == 0;
+	if (last) {
+		rhashtable_remove_fast(&irqbp_tokens, &tok->hnode,
+				       irqbp_token_params);
+		list_del(&tok->list);
+	}
+	spin_unlock(&irqbp_lock);
+
+	if (last) {
+		mutex_destroy(&tok->lock);
+		kfree_rcu(tok, rcu);
+	}
+	kfree_rcu(m, rcu);
+}
+
+/*
+ * Pair @prod with @cons: stop both, let the producer and then the consumer
+ * set up the bypass, start both. Every stop is matched by a start, also on
+ * failure, and a failed add_producer is undone with del_consumer.
+ */
+static int irqbp_connect(struct irqbp_token *tok,
+			 struct irq_bypass_producer *prod,
+			 struct irq_bypass_consumer *cons)
+{
+	enum irqbypass_step step = IRQBYPASS_STEP_ADD_CONSUMER;
+	int ret = 0;
+
+	lockdep_assert_held(&tok->lock);
+
+	if (prod->stop)
+		prod->stop(prod);
+	if (cons->stop)
+		cons->stop(cons);
+
+	if (prod->add_consumer)
+		ret = prod->add_consumer(prod, cons);
+
+	if (!ret) {
+		step = IRQBYPASS_STEP_ADD_PRODUCER;
+		ret = cons->add_producer(cons, prod);
+		if (ret && prod->del_consumer)
+			prod->del_consumer(prod, cons);
+	}
+
+	if (cons->start)
+		cons->start(cons);
+	if (prod->start)
+		prod->start(prod);
+
+	if (ret) {
+		irqbp_count(step == IRQBYPASS_STEP_ADD_CONSUMER ?
+			    IRQBP_CNT_FAILED_ADD_CONSUMER :
+			    IRQBP_CNT_FAILED_ADD_PRODUCER);
+		trace_irqbypass_connect_fail(tok->token, prod, cons, prod->irq,
+					     ret, step, 0);
+	} else {
+		irqbp_count(IRQBP_CNT_CONNECTED);
+		WRITE_ONCE(tok->connected, true);
+	}
+	trace_irqbypass_connect(tok->token, prod, cons, prod->irq, ret,
+				ret ? step : 0, 0);
+	return ret;
+}
+
+/* Undo irqbp_connect() because @side is unregistering. */
+static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
+{
+	struct irq_bypass_producer *prod = tok->producer;
+	struct irq_bypass_consumer *cons = tok->consumer;
+
+	lockdep_assert_held(&tok->lock);
+
+	if (prod->stop)
+		prod->stop(prod);
+	if (cons->stop)
+		cons->stop(cons);
+
+	cons->del_producer(cons, prod);
+	if (prod->del_consumer)
+		prod->del_consumer(prod, cons);
+
+	if (cons->start)
+		cons->start(cons);
+	if (prod->start)
+		prod->start(prod);
+
+	WRITE_ONCE(tok->connected, false);
+	irqbp_count(IRQBP_CNT_DISCONNECTED);
+	trace_irqbypass_disconnect(tok->token, prod, cons, prod->irq, 0, 0,
+				   side);
+}
+
+static void irqbp_count_rejection(int ret)
+{
+	switch (ret) {
+	case -EINVAL:
+		irqbp_count(IRQBP_CNT_REJECTED_INVALID);
+		break;
+	case -EBUSY:
+		irqbp_count(IRQBP_CNT_REJECTED_BUSY);
+		break;
+	case -ENOMEM:
+		irqbp_count(IRQBP_CNT_REJECTED_NOMEM);
+		break;
+	}
+}
+
+/**
+ * irq_bypass_register_producer - register an IRQ bypass producer
+ * @producer: the producer, with @producer->token set to the shared token
+ *
+ * Adds @producer to the manager and, if a consumer with the same token is
+ * registered, connects the two. May sleep; the callbacks of @producer and
+ * of its consumer are called from this context.
+ *
+ * Return: 0 on success (connected or waiting for a consumer); -EINVAL if
+ * @producer or its token is NULL; -EBUSY if @producer is already registered
+ * or another producer has the token; -ENOMEM; -ENODEV if the manager is
+ * being unloaded; or the error of a failed add_consumer or add_producer
+ * callback. On failure nothing is registered.
+ */
+int irq_bypass_register_producer(struct irq_bypass_producer *producer)
+{
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+	int ret;
+
+	if (!producer || !producer->token) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	might_sleep();
+
+	if (!try_module_get(THIS_MODULE)) {
+		ret = -ENODEV;
+		goto out;
+	}
+
+	m = irqbp_reserve(producer, producer->token, true);
+	if (IS_ERR(m)) {
+		ret = PTR_ERR(m);
+		goto out_put;
+	}
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	ret = tok->producer ? -EBUSY : 0;
+	if (!ret && tok->consumer)
+		ret = irqbp_connect(tok, producer, tok->consumer);
+	if (!ret) {
+		WRITE_ONCE(tok->producer, producer);
+		WRITE_ONCE(tok->irq, producer->irq);
+		irqbp_commit(m);
+	}
+	mutex_unlock(&tok->lock);
+
+	if (ret)
+		irqbp_release(m);
+out_put:
+	if (ret)
+		module_put(THIS_MODULE);
+out:
+	if (ret)
+		irqbp_count_rejection(ret);
+	else
+		irqbp_count(IRQBP_CNT_PRODUCER_REGISTERED);
+	trace_irqbypass_register_producer(producer ? producer->token : NULL,
+					  producer, producer ? producer->irq : -1,
+					  ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(irq_bypass_register_producer);
+
+/**
+ * irq_bypass_unregister_producer - unregister an IRQ bypass producer
+ * @producer: the producer passed to irq_bypass_register_producer()
+ *
+ * Disconnects @producer from its consumer, if connected, and removes it.
+ * The producer is found by its address, not by its token: a producer that
+ * is not registered (never was, or its registration failed) is ignored and
+ * another producer with the same token is never affected. May sleep.
+ */
+void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
+{
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+
+	might_sleep();
+
+	m = producer ? irqbp_claim(producer, true) : NULL;
+	if (!m) {
+		irqbp_count(IRQBP_CNT_UNREGISTER_UNKNOWN);
+		trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
+						    producer, -1, -ENOENT);
+		return;
+	}
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	WARN_ON_ONCE(tok->producer != producer);
+	if (tok->connected)
+		irqbp_disconnect(tok, IRQBYPASS_SIDE_PRODUCER);
+	WRITE_ONCE(tok->producer, NULL);
+	WRITE_ONCE(tok->irq, -1);
+	mutex_unlock(&tok->lock);
+
+	trace_irqbypass_unregister_producer(tok->token, producer,
+					    producer->irq, 0);
+	irqbp_release(m);
+	irqbp_count(IRQBP_CNT_PRODUCER_UNREGISTERED);
+	module_put(THIS_MODULE);
+}
+EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
+
+/**
+ * irq_bypass_register_consumer - register an IRQ bypass consumer
+ * @consumer: the consumer, with @consumer->token set to the shared token
+ *	and the add_producer and del_producer callbacks set
+ *
+ * Adds @consumer to the manager and, if a producer with the same token is
+ * registered, connects the two. May sleep; the callbacks of @consumer and
+ * of its producer are called from this context.
+ *
+ * Return: 0 on success (connected or waiting for a producer); -EINVAL if
+ * @consumer or its token is NULL or a required callback is missing;
+ * -EBUSY if @consumer is already registered or another consumer has the
+ * token; -ENOMEM; -ENODEV if the manager is being unloaded; or the error
+ * of a failed add_consumer or add_producer callback. On failure nothing is
+ * registered.
+ */
+int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer)
+{
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+	int irq = -1;
+	int ret;
+
+	if (!consumer || !consumer->token || !consumer->add_producer ||
+	    !consumer->del_producer) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	might_sleep();
+
+	if (!try_module_get(THIS_MODULE)) {
+		ret = -ENODEV;
+		goto out;
+	}
+
+	m = irqbp_reserve(consumer, consumer->token, false);
+	if (IS_ERR(m)) {
+		ret = PTR_ERR(m);
+		goto out_put;
+	}
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	ret = tok->consumer ? -EBUSY : 0;
+	if (!ret && tok->producer) {
+		irq = tok->producer->irq;
+		ret = irqbp_connect(tok, tok->producer, consumer);
+	}
+	if (!ret) {
+		WRITE_ONCE(tok->consumer, consumer);
+		irqbp_commit(m);
+	}
+	mutex_unlock(&tok->lock);
+
+	if (ret)
+		irqbp_release(m);
+out_put:
+	if (ret)
+		module_put(THIS_MODULE);
+out:
+	if (ret)
+		irqbp_count_rejection(ret);
+	else
+		irqbp_count(IRQBP_CNT_CONSUMER_REGISTERED);
+	trace_irqbypass_register_consumer(consumer ? consumer->token : NULL,
+					  consumer, irq, ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(irq_bypass_register_consumer);
+
+/**
+ * irq_bypass_unregister_consumer - unregister an IRQ bypass consumer
+ * @consumer: the consumer passed to irq_bypass_register_consumer()
+ *
+ * Disconnects @consumer from its producer, if connected, and removes it.
+ * The consumer is found by its address, not by its token: a consumer that
+ * is not registered (never was, or its registration failed) is ignored and
+ * another consumer with the same token is never affected. May sleep.
+ */
+void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
+{
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+	int irq = -1;
+
+	might_sleep();
+
+	m = consumer ? irqbp_claim(consumer, false) : NULL;
+	if (!m) {
+		irqbp_count(IRQBP_CNT_UNREGISTER_UNKNOWN);
+		trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
+						    consumer, -1, -ENOENT);
+		return;
+	}
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	WARN_ON_ONCE(tok->consumer != consumer);
+	if (tok->connected) {
+		irq = tok->producer->irq;
+		irqbp_disconnect(tok, IRQBYPASS_SIDE_CONSUMER);
+	}
+	WRITE_ONCE(tok->consumer, NULL);
+	mutex_unlock(&tok->lock);
+
+	trace_irqbypass_unregister_consumer(tok->token, consumer, irq, 0);
+	irqbp_release(m);
+	irqbp_count(IRQBP_CNT_CONSUMER_UNREGISTERED);
+	module_put(THIS_MODULE);
+}
+EXPORT_SYMBOL_GPL(irq_bypass_unregister_consumer);
+
+/**
+ * irqbp_show_each - call @show with a snapshot of every token in use
+ * @m: the seq_file being shown
+ * @show: called under irqbp_lock, so it must not sleep
+ */
+void irqbp_show_each(struct seq_file *m,
+		     void (*show)(struct seq_file *m, const struct irqbp_view *view))
+{
+	struct irqbp_token *tok;
+	struct irqbp_view view;
+
+	spin_lock(&irqbp_lock);
+	list_for_each_entry(tok, &irqbp_token_list, list) {
+		view.token = tok->token;
+		view.producer = READ_ONCE(tok->producer);
+		view.consumer = READ_ONCE(tok->consumer);
+		view.irq = READ_ONCE(tok->irq);
+		view.connected = READ_ONCE(tok->connected);
+		show(m, &view);
+	}
+	spin_unlock(&irqbp_lock);
+}
+
+static int __init irqbp_init(void)
+{
+	int ret;
+
+	ret = rhashtable_init(&irqbp_tokens, &irqbp_token_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&irqbp_members, &irqbp_member_params);
+	if (ret)
+		goto err_tokens;
+
+	/* debugfs is a view only: the manager works without it. */
+	if (irqbp_debugfs_init())
+		pr_warn("irqbypass: debugfs view not available\n");
+
+	pr_debug("irqbypass: manager %s loaded\n", IRQBP_VERSION);
+	return 0;
+
+err_tokens:
+	rhashtable_destroy(&irqbp_tokens);
+	return ret;
+}
+
+static void __exit irqbp_exit(void)
+{
+	irqbp_debugfs_exit();
+	/* Registrations pin the module, so both tables are empty here. */
+	WARN_ON(!list_empty(&irqbp_token_list));
+	rhashtable_destroy(&irqbp_members);
+	rhashtable_destroy(&irqbp_tokens);
+}
+
+module_init(irqbp_init);
+module_exit(irqbp_exit);
