@@ -15,6 +15,10 @@ LINUX_SRC ?= $(BUILD)/linux-source-6.1
 # Kernel-side C: every component but the user-space harness.
 KSOURCES = $(shell find irqbypass include -name '*.[ch]' ! -name '*.mod.c' | sort)
 
+# One build tree: its targets must not run at once (Kbuild itself still
+# builds in parallel).
+.NOTPARALLEL:
+
 .PHONY: all modules check-abi check checkpatch sparse check-kunit deps \
 	linux-source clean
 
@@ -62,7 +66,9 @@ sparse: kdir
 check-kunit: linux-source
 	selftests/kunit/run.sh
 
-check: deps modules checkpatch sparse check-kunit
+# deps first, in its own make: KDIR is only known once headers are installed.
+check: deps
+	$(MAKE) modules checkpatch sparse check-kunit
 
 deps:
 	scripts/install-deps.sh
