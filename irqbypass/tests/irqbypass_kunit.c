@@ -841,6 +841,7 @@ static struct kunit_suite irqbypass_suite = {
 	.name = "irqbypass",
 	.test_cases = irqbypass_cases,
 };
+
 kunit_test_suite(irqbypass_suite);
 
 MODULE_LICENSE("GPL v2");
