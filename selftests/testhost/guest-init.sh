@@ -1,0 +1,58 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the test host's initramfs. Mounts the host's root read-only over
+# virtio-9p and the run directory (ib_run, from the kernel command line)
+# read-write at the same path, then runs $ib_run/cmd as root inside the
+# host's userland, or a shell (ib_shell=1). The exit status goes to
+# $ib_run/status, the kernel's taint to $ib_run/tainted.
+/bin/busybox --install -s /bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+while read -r mod; do
+	insmod "/modules/$mod" || echo "guest-init: insmod $mod failed"
+done < /modules/order
+
+root=/newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose \
+	hostroot $root || { echo "guest-init: no host root"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
+	results "$root$ib_run" || { echo "guest-init: no results share"; poweroff -f; }
+
+mount -t proc proc $root/proc
+mount -t sysfs sysfs $root/sys
+mount -t devtmpfs devtmpfs $root/dev
+mkdir -p $root/dev/pts
+mount -t devpts devpts $root/dev/pts
+mount -t debugfs debugfs $root/sys/kernel/debug
+mount -t tracefs tracefs $root/sys/kernel/tracing
+mount -t bpf bpf $root/sys/fs/bpf
+for d in tmp run var/tmp root; do
+	mount -t tmpfs tmpfs "$root/$d"
+done
+
+# The guest has no network: keep tools from looking for one.
+export HOME=/root TERM=${TERM:-linux}
+
+if [ "$ib_shell" = 1 ]; then
+	echo "guest-init: host root is read-only; /tmp, /run and \$HOME are tmpfs"
+	setsid cttyhack chroot $root /bin/bash -l
+	status=$?
+else
+	# Output goes to the console too, for whoever watches it live.
+	{
+		chroot $root /bin/sh -c "cd '$ib_cwd' && exec /bin/bash '$ib_run/cmd'"
+		echo $? > /status
+	} 2>&1 | tee "$root$ib_run/output"
+	status=$(cat /status)
+fi
+
+cat /proc/sys/kernel/tainted > "$root$ib_run/tainted"
+echo $status > "$root$ib_run/status"
+sync
+umount "$root$ib_run"
+poweroff -f

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The test host: boots Debian's own kernel (the version the modules are
+# built for) under qemu (TCG, q35, -cpu max, emulated intel-iommu with
+# interrupt remapping, the edu PCI device, 2 vCPUs) with a busybox
+# initramfs that mounts this machine's root read-only over virtio-9p and
+# runs a command inside it, as root. Everything built here (modules,
+# harness) is therefore at the same path in the guest.
+#
+# usage: run.sh [--live] [--timeout SECONDS] -- command [args...]
+#        run.sh --shell
+#
+# Prints the command's output and exits with its status; fails as well when
+# the console shows a kernel WARNING, BUG, Oops, KASAN, lockdep or RCU
+# report, or when the kernel is tainted other than by an out-of-tree (O)
+# or unsigned (E) module. --live shows the console while it runs.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-$top/build}
+dir=$build/testhost
+timeout=900
+live=0
+shell=0
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--live) live=1 ;;
+	--shell) shell=1 ;;
+	--timeout) timeout=$2; shift ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $shell = 1 ] || [ $# -gt 0 ] || { echo "usage: $0 [--live] [--timeout S] -- command..." >&2; exit 2; }
+
+say() { echo "testhost: $*" >&2; }
+
+# The kernel: the one whose headers the modules are built against.
+kdir=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
+kver=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { say "no $kernel: install linux-image-$kver"; exit 1; }
+
+# The initramfs: busybox, the 9p-over-virtio modules in load order, /init.
+initrd=$dir/initramfs-$kver.cpio.gz
+stamp=$(cat "$here/guest-init.sh" /bin/busybox | sha1sum | cut -c1-12)
+if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
+	say "building $initrd"
+	tree=$dir/initramfs
+	rm -rf "$tree"
+	mkdir -p "$tree"/{bin,dev,proc,sys,newroot,modules}
+	cp /bin/busybox "$tree/bin/busybox"
+	cp "$here/guest-init.sh" "$tree/init"
+	chmod +x "$tree/init"
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		cp "$ko" "$tree/modules/"
+		basename "$ko" >> "$tree/modules/order"
+	done
+	(cd "$tree" && find . | cpio -o -H newc --quiet) | gzip -1 > "$initrd"
+	echo "$stamp" > "$initrd.stamp"
+fi
+
+# A fresh run directory, shared read-write at the same path in the guest.
+run=$dir/run.$$
+rm -rf "$run"
+mkdir -p "$run"
+trap 'rm -rf "$run"' EXIT
+printf '%q ' "$@" > "$run/cmd"
+echo >> "$run/cmd"
+
+append="console=ttyS0 panic=-1 quiet intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2G
+	-nographic -no-reboot
+	-device intel-iommu,intremap=on
+	-device edu -nic none
+	-kernel "$kernel" -initrd "$initrd" -append "$append"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev local,id=results,path="$run",security_model=none
+	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+
+if [ $shell = 1 ]; then
+	say "booting $kver; leave the shell to power off"
+	"${qemu[@]}"
+	exit 0
+fi
+
+say "booting $kver under qemu (TCG), running: $*"
+start=$(date +%s)
+status=0
+if [ $live = 1 ]; then
+	timeout "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tee "$dir/console.log" || status=$?
+else
+	timeout "$timeout" "${qemu[@]}" < /dev/null > "$dir/console.log" 2>&1 || status=$?
+fi
+say "guest ran for $(( $(date +%s) - start )) s"
+[ $live = 1 ] || cat "$run/output" 2>/dev/null || true
+
+if [ $status = 124 ]; then
+	say "FAIL: timed out after $timeout s (console: $dir/console.log)"
+	exit 1
+fi
+if [ ! -f "$run/status" ]; then
+	say "FAIL: the guest did not finish the command (console: $dir/console.log)"
+	tail -n 30 "$dir/console.log" >&2
+	exit 1
+fi
+status=$(cat "$run/status")
+
+# Kernel reports on the console fail the run, whatever the command said.
+splat='WARNING:|BUG:|BUG |Oops|KASAN|Kernel panic|possible (recursive|circular|irq) lock|inconsistent lock state|suspicious RCU|INFO: (task|rcu)|UBSAN|refcount_t:|list_(add|del) corruption|general protection'
+if grep -aE "$splat" "$dir/console.log" > "$dir/splats.txt"; then
+	say "FAIL: kernel reports on the console:"
+	cat "$dir/splats.txt" >&2
+	status=1
+fi
+
+# Allowed taints: O (4096, out-of-tree module) and E (8192, unsigned module).
+tainted=$(cat "$run/tainted")
+if [ $(( tainted & ~(4096 | 8192) )) != 0 ]; then
+	say "FAIL: kernel tainted $tainted, beyond out-of-tree/unsigned modules"
+	status=1
+fi
+exit "$status"
