@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+// irqbypass-vmm: the harness's mini-VMM as a command. Assigns a PCI
+// device's MSI to a new KVM VM the way QEMU does (VFIO_DEVICE_SET_IRQS with
+// an eventfd, KVM_SET_GSI_ROUTING, KVM_IRQFD with the same eventfd), raises
+// interrupts on an edu device, and tears everything down again.
+//
+// usage: irqbypass-vmm --bdf BDF [--kvm-first] [--gsi N] [--raise N]
+//                      [--second-vm]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <linux/vfio.h>
+#include <thread>
+
+#include "testbed.h"
+#include "vmm.h"
+
+using namespace irqbypass;
+using namespace std::chrono_literals;
+
+static void step(const char *fmt, const char *arg = "", unsigned int n = 0)
+{
+	printf("vmm: ");
+	printf(fmt, arg, n);
+	printf("\n");
+	fflush(stdout);
+	std::this_thread::sleep_for(300ms);	/* let the live view keep up */
+}
+
+int main(int argc, char **argv)
+{
+	const char *bdf = nullptr;
+	bool kvm_first = false, second_vm = false;
+	unsigned int gsi = 40, raises = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--bdf") && i + 1 < argc)
+			bdf = argv[++i];
+		else if (!strcmp(argv[i], "--kvm-first"))
+			kvm_first = true;
+		else if (!strcmp(argv[i], "--second-vm"))
+			second_vm = true;
+		else if (!strcmp(argv[i], "--gsi") && i + 1 < argc)
+			gsi = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--raise") && i + 1 < argc)
+			raises = atoi(argv[++i]);
+		else
+			bdf = nullptr, i = argc;
+	}
+	if (!bdf) {
+		fprintf(stderr, "usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n",
+			argv[0]);
+		return 2;
+	}
+
+	try {
+		bind_vfio_pci(bdf);
+		VfioDevice dev(bdf);
+		KvmVm vm;
+		Fd fd = make_eventfd();
+		auto assign_vfio = [&] {
+			step("VFIO_DEVICE_SET_IRQS: %s MSI vector 0 -> eventfd", bdf);
+			dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd.get() });
+		};
+		auto assign_kvm = [&] {
+			step("KVM_IRQFD: the same eventfd -> GSI %s%u (MSI route to APIC 0, vector 0x31)", "", gsi);
+			vm.set_msi_routes({ { gsi, 0, 0x31 } });
+			vm.irqfd_assign(fd.get(), gsi);
+		};
+
+		step("VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s opened through VFIO", bdf);
+		if (kvm_first) {
+			assign_kvm();
+			assign_vfio();
+		} else {
+			assign_vfio();
+			assign_kvm();
+		}
+
+		if (raises) {
+			dev.enable_bus_master();
+			step("raising %s%u interrupts on the edu device (BAR0 + 0x60)", "", raises);
+			for (unsigned int i = 0; i < raises; i++) {
+				dev.bar_write32(0, EDU_IRQ_RAISE, 1);
+				std::this_thread::sleep_for(100ms);
+				dev.bar_write32(0, EDU_IRQ_ACK, 1);
+			}
+		}
+
+		if (second_vm) {
+			KvmVm vm2;
+
+			step("a second VM tries KVM_IRQFD with the same eventfd%s", "");
+			vm2.set_msi_routes({ { gsi, 0, 0x31 } });
+			vm2.irqfd_assign(fd.get(), gsi);
+			step("the second VM deassigns its irqfd and exits%s", "");
+			vm2.irqfd_deassign(fd.get(), gsi);
+		}
+
+		step("KVM_IRQFD deassign%s", "");
+		vm.irqfd_deassign(fd.get(), gsi);
+		step("VFIO_DEVICE_SET_IRQS: MSI disabled%s", "");
+		dev.disable(VFIO_PCI_MSI_IRQ_INDEX);
+	} catch (const std::exception &ex) {
+		fprintf(stderr, "irqbypass-vmm: %s\n", ex.what());
+		return 1;
+	}
+	step("done%s", "");
+	return 0;
+}

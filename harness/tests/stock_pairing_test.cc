@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+// The stock, unmodified vfio-pci and kvm modules bound to our irqbypass.ko:
+// a mini-VMM assigns the edu device's MSI to a KVM VM through the real
+// ioctls, and every assertion is made from the manager's traced events.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <set>
+#include <cstdlib>
+#include <linux/vfio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <irqbypass/tracepoints.h>
+
+#include "testbed.h"
+#include "trace_session.h"
+#include "vmm.h"
+
+using namespace irqbypass;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kWait = 10s;
+constexpr auto kSettle = 500ms;
+constexpr unsigned int kGsi = 40;
+constexpr unsigned int kVector = 0x31;
+
+TraceSession *trace;
+std::vector<std::string> edus;
+
+// What one side's registration said, from its event.
+struct Registration {
+	std::uint64_t token = 0;
+	std::uint64_t object = 0;
+	int irq = -1;
+	int ret = 1;
+	int gsi = -1;
+};
+
+// The next registration event of @tgid, one not returned before.
+Registration registered(unsigned int kind, unsigned int tgid)
+{
+	static std::set<std::uint64_t> returned;	/* by timestamp */
+	auto e = trace->wait_for([&](const Event &ev) {
+		return ev.kind == kind && ev.tgid == tgid && !returned.count(ev.ts_ns);
+	}, kWait);
+	Registration r;
+
+	if (!e) {
+		ADD_FAILURE() << "no " << kind_name(kind) << " event from " << tgid;
+		return r;
+	}
+	returned.insert(e->ts_ns);
+	r.token = e->token;
+	r.object = kind == IBE_REGISTER_PRODUCER ? e->producer : e->consumer;
+	r.irq = e->irq;
+	r.ret = e->ret;
+	r.gsi = e->gsi;
+	return r;
+}
+
+Pred on_token(unsigned int kind, std::uint64_t token)
+{
+	return kind_token(kind, token);
+}
+
+size_t count(unsigned int kind, std::uint64_t token)
+{
+	return trace->collect(on_token(kind, token), kSettle).size();
+}
+
+// The manager holds nothing once every pair is torn down.
+void expect_manager_empty()
+{
+	auto deadline = Clock::now() + kWait;
+
+	while (Clock::now() < deadline &&
+	       !(debugfs_lines("producers").empty() && debugfs_lines("consumers").empty()))
+		std::this_thread::sleep_for(50ms);
+	EXPECT_TRUE(debugfs_lines("producers").empty());
+	EXPECT_TRUE(debugfs_lines("consumers").empty());
+	EXPECT_TRUE(debugfs_lines("pairs").empty());
+}
+
+class StockPairing : public ::testing::Test {
+protected:
+	static void SetUpTestSuite()
+	{
+		edus = edu_devices();
+		for (const auto &bdf : edus)
+			bind_vfio_pci(bdf);
+		trace = new TraceSession();
+	}
+
+	static void TearDownTestSuite()
+	{
+		delete trace;
+		trace = nullptr;
+	}
+
+	void SetUp() override
+	{
+		ASSERT_FALSE(edus.empty()) << "no edu device (1234:11e8) on this host";
+		ASSERT_TRUE(trace->kvm_attached()) << "kvm is not loaded";
+		trace->mark();
+	}
+
+	void TearDown() override { expect_manager_empty(); }
+};
+
+// VFIO's MSI vector 0 of @dev gets @fd; returns the producer's registration.
+Registration vfio_trigger(VfioDevice &dev, int fd)
+{
+	dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
+	return registered(IBE_REGISTER_PRODUCER, getpid());
+}
+
+Registration kvm_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
+{
+	vm.set_msi_routes({ { gsi, 0, kVector } });
+	vm.irqfd_assign(fd, gsi);
+	return registered(IBE_REGISTER_CONSUMER, getpid());
+}
+
+void expect_connected(const Registration &p, const Registration &c)
+{
+	EXPECT_EQ(p.ret, 0);
+	EXPECT_EQ(c.ret, 0);
+	EXPECT_EQ(p.token, c.token) << "both sides registered the eventfd's context";
+	auto e = trace->wait_for(on_token(IBE_CONNECT, p.token), kWait);
+	ASSERT_TRUE(e) << "no connect for token " << std::hex << p.token;
+	EXPECT_EQ(e->ret, 0);
+	EXPECT_EQ(e->producer, p.object);
+	EXPECT_EQ(e->consumer, c.object);
+	EXPECT_EQ(e->irq, p.irq) << "connect names the producer's host irq";
+	EXPECT_EQ(e->gsi, (int)kGsi) << "the consumer is the irqfd of our GSI";
+	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+}
+
+} // namespace
+
+TEST(Manager, IsOursAndHeldByStockModules)
+{
+	std::string version = sysfs_line("/sys/module/irqbypass/version");
+
+	EXPECT_FALSE(version.empty()) << "the stock irqbypass has no version";
+	const char *want = getenv("IRQBYPASS_SRCVERSION");
+
+	ASSERT_NE(want, nullptr) << "set IRQBYPASS_SRCVERSION to our module's srcversion";
+	EXPECT_EQ(sysfs_line("/sys/module/irqbypass/srcversion"), want)
+		<< "the loaded irqbypass is not the one built here";
+	EXPECT_EQ(access("/sys/module/irqbypass/holders/kvm", F_OK), 0);
+	EXPECT_EQ(access("/sys/module/irqbypass/holders/vfio_pci_core", F_OK), 0);
+}
+
+TEST_F(StockPairing, MsiVfioFirst)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+
+	ASSERT_GE(dev.irq_count(VFIO_PCI_MSI_IRQ_INDEX), 1u);
+	Registration p = vfio_trigger(dev, fd.get());
+	std::vector<int> irqs = msi_irqs(edus[0]);
+	ASSERT_EQ(irqs.size(), 1u);
+	EXPECT_EQ(p.irq, irqs[0]) << "the producer is the vector's host irq";
+	EXPECT_TRUE(trace->none_within(kind_is(IBE_CONNECT), 200ms));
+
+	KvmVm vm;
+	Registration c = kvm_irqfd(vm, fd.get());
+	expect_connected(p, c);
+}
+
+TEST_F(StockPairing, MsiKvmFirst)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KvmVm vm;
+
+	Registration c = kvm_irqfd(vm, fd.get());
+	EXPECT_TRUE(trace->none_within(kind_is(IBE_CONNECT), 200ms));
+	Registration p = vfio_trigger(dev, fd.get());
+	expect_connected(p, c);
+}
+
+TEST_F(StockPairing, MsixWhereOffered)
+{
+	VfioDevice dev(edus[0]);
+
+	if (dev.irq_count(VFIO_PCI_MSIX_IRQ_INDEX) == 0)
+		GTEST_SKIP() << "the edu device offers no MSI-X: only MSI is tested";
+	FAIL() << "edu grew MSI-X: extend this test";
+}
+
+// Every way a VMM tears a pair down yields exactly one disconnect.
+enum class Teardown {
+	IrqfdDeassign,
+	VfioTriggerRemoved,
+	VfioDisabled,
+	FdsClosed,
+};
+
+class TeardownTest : public StockPairing,
+		     public ::testing::WithParamInterface<Teardown> {};
+
+TEST_P(TeardownTest, DisconnectsOnce)
+{
+	auto dev = std::make_unique<VfioDevice>(edus[0]);
+	auto vm = std::make_unique<KvmVm>();
+	Fd fd = make_eventfd();
+	Registration p = vfio_trigger(*dev, fd.get());
+	Registration c = kvm_irqfd(*vm, fd.get());
+	unsigned int side = IRQBYPASS_SIDE_PRODUCER;
+
+	expect_connected(p, c);
+	switch (GetParam()) {
+	case Teardown::IrqfdDeassign:
+		vm->irqfd_deassign(fd.get(), kGsi);
+		side = IRQBYPASS_SIDE_CONSUMER;
+		break;
+	case Teardown::VfioTriggerRemoved:
+		dev->set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { -1 });
+		break;
+	case Teardown::VfioDisabled:
+		dev->disable(VFIO_PCI_MSI_IRQ_INDEX);
+		break;
+	case Teardown::FdsClosed:
+		dev.reset();	/* vfio releases the device first */
+		break;
+	}
+	auto e = trace->wait_for(on_token(IBE_DISCONNECT, p.token), kWait);
+	ASSERT_TRUE(e);
+	EXPECT_EQ(e->side, side);
+	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
+
+	dev.reset();
+	vm.reset();
+	fd.reset();
+	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vmm, TeardownTest,
+			 ::testing::Values(Teardown::IrqfdDeassign,
+					   Teardown::VfioTriggerRemoved,
+					   Teardown::VfioDisabled,
+					   Teardown::FdsClosed),
+			 [](const auto &info) {
+				 switch (info.param) {
+				 case Teardown::IrqfdDeassign: return "IrqfdDeassign";
+				 case Teardown::VfioTriggerRemoved: return "VfioTriggerRemoved";
+				 case Teardown::VfioDisabled: return "VfioDisabled";
+				 case Teardown::FdsClosed: return "FdsClosed";
+				 }
+				 return "unknown";
+			 });
+
+// A VMM process that pairs the edu device and then exits or is killed.
+class VmmProcessTest : public StockPairing,
+		       public ::testing::WithParamInterface<int> {};
+
+TEST_P(VmmProcessTest, DisconnectsOnce)
+{
+	int sig = GetParam();
+	int to_child[2];
+
+	ASSERT_EQ(pipe(to_child), 0);
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		dup2(to_child[0], 0);
+		close(to_child[1]);
+		execl("/proc/self/exe", "vmm", "--vmm-child", edus[0].c_str(), nullptr);
+		_exit(127);
+	}
+	close(to_child[0]);
+
+	Registration p = registered(IBE_REGISTER_PRODUCER, pid);
+	Registration c = registered(IBE_REGISTER_CONSUMER, pid);
+	expect_connected(p, c);
+
+	if (sig)
+		kill(pid, sig);
+	close(to_child[1]);	/* EOF: the child exits normally */
+	int status;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (sig) {
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig);
+	} else {
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+
+	ASSERT_TRUE(trace->wait_for(on_token(IBE_DISCONNECT, p.token), kWait));
+	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vmm, VmmProcessTest, ::testing::Values(0, SIGKILL),
+			 [](const auto &info) {
+				 return info.param ? "Killed" : "Exits";
+			 });
+
+// One eventfd for the vectors of two devices: the second producer is
+// refused, the first pair stays, and removing the refused one is harmless.
+TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
+{
+	if (edus.size() < 2)
+		GTEST_SKIP() << "needs two edu devices";
+	VfioDevice a(edus[0]), b(edus[1]);
+	Fd fd = make_eventfd();
+	KvmVm vm;
+
+	Registration pa = vfio_trigger(a, fd.get());
+	Registration c = kvm_irqfd(vm, fd.get());
+	expect_connected(pa, c);
+
+	Registration pb = vfio_trigger(b, fd.get());
+	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
+	EXPECT_EQ(pb.token, pa.token);
+
+	b.disable(VFIO_PCI_MSI_IRQ_INDEX);
+	auto u = trace->wait_for([&](const Event &e) {
+		return e.kind == IBE_UNREGISTER_PRODUCER && e.producer == pb.object;
+	}, kWait);
+	ASSERT_TRUE(u);
+	EXPECT_EQ(u->ret, -ENOENT) << "the refused producer was never registered";
+	EXPECT_EQ(count(IBE_DISCONNECT, pa.token), 0u) << "the first pair survives";
+	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+}
+
+// One eventfd for irqfds in two VMs: the second consumer is refused.
+TEST_F(StockPairing, EventfdReusedByTwoVms)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	auto vm1 = std::make_unique<KvmVm>();
+	auto vm2 = std::make_unique<KvmVm>();
+
+	Registration p = vfio_trigger(dev, fd.get());
+	Registration c1 = kvm_irqfd(*vm1, fd.get());
+	expect_connected(p, c1);
+
+	Registration c2 = kvm_irqfd(*vm2, fd.get());
+	EXPECT_EQ(c2.ret, -EBUSY) << "one consumer per token";
+
+	vm2->irqfd_deassign(fd.get(), kGsi);
+	vm2.reset();
+	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 0u) << "the first pair survives";
+	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+}
+
+// A real MSI from the edu device reaches the VM through the paired irqfd.
+TEST_F(StockPairing, RealMsiDelivered)
+{
+	constexpr int kRaises = 5;
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KvmVm vm;
+
+	Registration p = vfio_trigger(dev, fd.get());
+	Registration c = kvm_irqfd(vm, fd.get());
+	expect_connected(p, c);
+
+	dev.enable_bus_master();
+	std::uint64_t before = irq_count(p.irq);
+	trace->mark();
+	for (int i = 0; i < kRaises; i++) {
+		dev.bar_write32(0, EDU_IRQ_RAISE, 1);
+		std::this_thread::sleep_for(50ms);
+		dev.bar_write32(0, EDU_IRQ_ACK, 1);
+	}
+	auto msis = trace->collect([](const Event &e) {
+		return e.kind == IBE_KVM_MSI && (e.msi_data & 0xff) == kVector;
+	}, kSettle);
+	EXPECT_EQ(irq_count(p.irq) - before, (std::uint64_t)kRaises)
+		<< "host irq " << p.irq << " (" << irq_name(p.irq) << ")";
+	EXPECT_EQ(msis.size(), (size_t)kRaises) << "MSIs KVM injected for our route";
+	EXPECT_EQ(drain_eventfd(fd.get()), 0u) << "KVM consumed every signal";
+}
+
+// Child mode for VmmProcessTest: pair the device, then wait for EOF.
+static int vmm_child(const char *bdf)
+{
+	VfioDevice dev(bdf);
+	Fd fd = make_eventfd();
+	KvmVm vm;
+	char c;
+
+	dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd.get() });
+	vm.set_msi_routes({ { kGsi, 0, kVector } });
+	vm.irqfd_assign(fd.get(), kGsi);
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && std::string(argv[1]) == "--vmm-child")
+		return vmm_child(argv[2]);
+	::testing::InitGoogleTest(&argc, argv);
+	return RUN_ALL_TESTS();
+}

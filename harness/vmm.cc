@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "vmm.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <linux/kvm.h>
+#include <linux/vfio.h>
+#include <sstream>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace irqbypass {
+
+// g++ lays struct kvm_irq_routing out differently from C and the kernel
+// (its zero-length entries[] at offset 16, sizeof 16, not 8), and the ioctl
+// number encodes that size: spell out the kernel's number and layout.
+static const unsigned long kSetGsiRouting =
+	_IOC(_IOC_WRITE, KVMIO, 0x6a, 2 * sizeof(__u32));
+
+[[noreturn]] static void fail(const std::string &what)
+{
+	throw std::system_error(errno, std::generic_category(), what);
+}
+
+Fd &Fd::operator=(Fd &&o) noexcept
+{
+	reset(o.release());
+	return *this;
+}
+
+int Fd::release()
+{
+	int fd = fd_;
+
+	fd_ = -1;
+	return fd;
+}
+
+void Fd::reset(int fd)
+{
+	if (fd_ >= 0)
+		close(fd_);
+	fd_ = fd;
+}
+
+Fd make_eventfd()
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0)
+		fail("eventfd");
+	return Fd(fd);
+}
+
+std::uint64_t drain_eventfd(int fd)
+{
+	std::uint64_t v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+static void write_file(const std::string &path, const std::string &s)
+{
+	std::ofstream out(path);
+
+	out << s;
+	out.flush();
+	if (!out)
+		fail("write " + path);
+}
+
+std::vector<int> msi_irqs(const std::string &bdf)
+{
+	std::vector<int> irqs;
+	std::string dir = "/sys/bus/pci/devices/" + bdf + "/msi_irqs";
+	DIR *d = opendir(dir.c_str());
+
+	if (!d)
+		return irqs;
+	while (struct dirent *de = readdir(d))
+		if (de->d_name[0] != '.')
+			irqs.push_back(atoi(de->d_name));
+	closedir(d);
+	return irqs;
+}
+
+// The /proc/interrupts line of @irq: "N: c0 c1 ... chip hwirq name".
+static std::string interrupts_line(int irq)
+{
+	std::ifstream in("/proc/interrupts");
+	std::string line, want = std::to_string(irq) + ":";
+
+	while (std::getline(in, line)) {
+		std::istringstream f(line);
+		std::string first;
+
+		f >> first;
+		if (first == want)
+			return line;
+	}
+	return "";
+}
+
+std::string irq_name(int irq)
+{
+	std::string line = interrupts_line(irq);
+	size_t end = line.find_last_not_of(" \n");
+	size_t start;
+
+	if (line.empty())
+		return "";
+	start = line.find_last_of(' ', end);
+	return line.substr(start + 1, end - start);
+}
+
+std::uint64_t irq_count(int irq)
+{
+	std::istringstream f(interrupts_line(irq));
+	std::string tok;
+	std::uint64_t total = 0;
+
+	f >> tok;	/* "N:" */
+	while (f >> tok) {
+		char *end;
+		unsigned long long v = strtoull(tok.c_str(), &end, 10);
+
+		if (*end)
+			break;
+		total += v;
+	}
+	return total;
+}
+
+void bind_vfio_pci(const std::string &bdf)
+{
+	std::string dev = "/sys/bus/pci/devices/" + bdf;
+	char link[PATH_MAX];
+	ssize_t n = readlink((dev + "/driver").c_str(), link, sizeof(link) - 1);
+
+	if (n > 0) {
+		link[n] = 0;
+		if (strstr(link, "/vfio-pci"))
+			return;
+		write_file(dev + "/driver/unbind", bdf);
+	}
+	if (system("modprobe vfio-pci") != 0)
+		fail("modprobe vfio-pci");
+	write_file(dev + "/driver_override", "vfio-pci");
+	write_file("/sys/bus/pci/drivers_probe", bdf);
+}
+
+VfioDevice::VfioDevice(const std::string &bdf) : bdf_(bdf)
+{
+	char link[PATH_MAX];
+	std::string dev = "/sys/bus/pci/devices/" + bdf;
+	ssize_t n = readlink((dev + "/iommu_group").c_str(), link, sizeof(link) - 1);
+	struct vfio_group_status status = {};
+
+	status.argsz = sizeof(status);
+	if (n < 0)
+		fail(bdf + " has no IOMMU group");
+	link[n] = 0;
+	group_id_ = atoi(strrchr(link, '/') + 1);
+
+	container_.reset(open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
+	if (!container_)
+		fail("open /dev/vfio/vfio");
+	if (ioctl(container_.get(), VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		fail("VFIO_GET_API_VERSION");
+	group_.reset(open(("/dev/vfio/" + std::to_string(group_id_)).c_str(),
+			  O_RDWR | O_CLOEXEC));
+	if (!group_)
+		fail("open VFIO group " + std::to_string(group_id_));
+	if (ioctl(group_.get(), VFIO_GROUP_GET_STATUS, &status))
+		fail("VFIO_GROUP_GET_STATUS");
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		errno = EBUSY;
+		fail("VFIO group " + std::to_string(group_id_) + " not viable");
+	}
+	int cfd = container_.get();
+	if (ioctl(group_.get(), VFIO_GROUP_SET_CONTAINER, &cfd))
+		fail("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(container_.get(), VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		fail("VFIO_SET_IOMMU");
+	device_.reset(ioctl(group_.get(), VFIO_GROUP_GET_DEVICE_FD, bdf.c_str()));
+	if (!device_)
+		fail("VFIO_GROUP_GET_DEVICE_FD " + bdf);
+}
+
+unsigned int VfioDevice::irq_count(unsigned int index)
+{
+	struct vfio_irq_info info = {};
+
+	info.argsz = sizeof(info);
+	info.index = index;
+
+	if (ioctl(device_.get(), VFIO_DEVICE_GET_IRQ_INFO, &info))
+		fail("VFIO_DEVICE_GET_IRQ_INFO");
+	return info.count;
+}
+
+void VfioDevice::set_triggers(unsigned int index, unsigned int start,
+			      const std::vector<int> &fds)
+{
+	size_t sz = sizeof(struct vfio_irq_set) + fds.size() * sizeof(int32_t);
+	std::vector<char> buf(sz);
+	auto *set = reinterpret_cast<struct vfio_irq_set *>(buf.data());
+
+	set->argsz = sz;
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = index;
+	set->start = start;
+	set->count = fds.size();
+	for (size_t i = 0; i < fds.size(); i++) {
+		int32_t fd = fds[i];
+
+		memcpy(set->data + i * sizeof(fd), &fd, sizeof(fd));
+	}
+	if (ioctl(device_.get(), VFIO_DEVICE_SET_IRQS, set))
+		fail("VFIO_DEVICE_SET_IRQS (eventfds)");
+}
+
+void VfioDevice::disable(unsigned int index)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = index,
+		.start = 0,
+		.count = 0,
+	};
+
+	if (ioctl(device_.get(), VFIO_DEVICE_SET_IRQS, &set))
+		fail("VFIO_DEVICE_SET_IRQS (disable)");
+}
+
+std::uint64_t VfioDevice::region_offset(unsigned int index)
+{
+	struct vfio_region_info info = {};
+
+	info.argsz = sizeof(info);
+	info.index = index;
+
+	if (ioctl(device_.get(), VFIO_DEVICE_GET_REGION_INFO, &info))
+		fail("VFIO_DEVICE_GET_REGION_INFO");
+	return info.offset;
+}
+
+void VfioDevice::enable_bus_master()
+{
+	std::uint64_t off = region_offset(VFIO_PCI_CONFIG_REGION_INDEX) + 4;
+	std::uint16_t cmd;
+
+	if (pread(device_.get(), &cmd, sizeof(cmd), off) != sizeof(cmd))
+		fail("read PCI_COMMAND");
+	cmd |= 0x6;	/* memory space, bus master: MSIs are memory writes */
+	if (pwrite(device_.get(), &cmd, sizeof(cmd), off) != sizeof(cmd))
+		fail("write PCI_COMMAND");
+}
+
+void VfioDevice::bar_write32(unsigned int bar, std::uint64_t off, std::uint32_t val)
+{
+	std::uint64_t base = region_offset(VFIO_PCI_BAR0_REGION_INDEX + bar);
+
+	if (pwrite(device_.get(), &val, sizeof(val), base + off) != sizeof(val))
+		fail("BAR write");
+}
+
+std::uint32_t VfioDevice::bar_read32(unsigned int bar, std::uint64_t off)
+{
+	std::uint64_t base = region_offset(VFIO_PCI_BAR0_REGION_INDEX + bar);
+	std::uint32_t val;
+
+	if (pread(device_.get(), &val, sizeof(val), base + off) != sizeof(val))
+		fail("BAR read");
+	return val;
+}
+
+KvmVm::KvmVm(unsigned int vcpus)
+{
+	kvm_.reset(open("/dev/kvm", O_RDWR | O_CLOEXEC));
+	if (!kvm_)
+		fail("open /dev/kvm");
+	vm_.reset(ioctl(kvm_.get(), KVM_CREATE_VM, 0));
+	if (!vm_)
+		fail("KVM_CREATE_VM");
+	if (ioctl(vm_.get(), KVM_CREATE_IRQCHIP))
+		fail("KVM_CREATE_IRQCHIP");
+	for (unsigned int i = 0; i < vcpus; i++) {
+		Fd vcpu(ioctl(vm_.get(), KVM_CREATE_VCPU, i));
+
+		if (!vcpu)
+			fail("KVM_CREATE_VCPU");
+		vcpus_.push_back(std::move(vcpu));
+	}
+}
+
+void KvmVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+{
+	/* The kernel's layout: nr, flags, then the entries at offset 8. */
+	const size_t hdr = 2 * sizeof(__u32);
+	std::vector<char> buf(hdr + routes.size() * sizeof(struct kvm_irq_routing_entry));
+	__u32 nr = routes.size();
+
+	memcpy(buf.data(), &nr, sizeof(nr));
+	for (size_t i = 0; i < routes.size(); i++) {
+		struct kvm_irq_routing_entry e = {};
+
+		e.gsi = routes[i].gsi;
+		e.type = KVM_IRQ_ROUTING_MSI;
+		e.u.msi.address_lo = 0xfee00000u | (routes[i].dest_apic << 12);
+		e.u.msi.address_hi = 0;
+		e.u.msi.data = routes[i].vector;
+		memcpy(buf.data() + hdr + i * sizeof(e), &e, sizeof(e));
+	}
+	if (ioctl(vm_.get(), kSetGsiRouting, buf.data()))
+		fail("KVM_SET_GSI_ROUTING");
+}
+
+void KvmVm::irqfd_assign(int eventfd, unsigned int gsi)
+{
+	struct kvm_irqfd irqfd = {};
+
+	irqfd.fd = eventfd;
+	irqfd.gsi = gsi;
+	if (ioctl(vm_.get(), KVM_IRQFD, &irqfd))
+		fail("KVM_IRQFD assign");
+}
+
+void KvmVm::irqfd_deassign(int eventfd, unsigned int gsi)
+{
+	struct kvm_irqfd irqfd = {};
+
+	irqfd.fd = eventfd;
+	irqfd.gsi = gsi;
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	if (ioctl(vm_.get(), KVM_IRQFD, &irqfd))
+		fail("KVM_IRQFD deassign");
+}
+
+} // namespace irqbypass

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+// A minimal VMM: what QEMU does to assign a PCI device's interrupts to a
+// VM, through the real VFIO and KVM ioctls. Every failure throws
+// std::system_error naming the call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace irqbypass {
+
+// An owned file descriptor.
+class Fd {
+public:
+	Fd() = default;
+	explicit Fd(int fd) : fd_(fd) {}
+	~Fd() { reset(); }
+	Fd(Fd &&o) noexcept : fd_(o.release()) {}
+	Fd &operator=(Fd &&o) noexcept;
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+	int get() const { return fd_; }
+	int release();
+	void reset(int fd = -1);
+	explicit operator bool() const { return fd_ >= 0; }
+
+private:
+	int fd_ = -1;
+};
+
+Fd make_eventfd();
+// The eventfd's counter, 0 if it was not signaled (non-blocking read).
+std::uint64_t drain_eventfd(int fd);
+
+// The Linux irqs of a PCI device's MSI/MSI-X vectors, from sysfs.
+std::vector<int> msi_irqs(const std::string &bdf);
+// The /proc/interrupts name and total count of @irq.
+std::string irq_name(int irq);
+std::uint64_t irq_count(int irq);
+
+// Binds @bdf to vfio-pci (driver_override + drivers_probe), loading
+// vfio-pci if needed; a no-op if already bound.
+void bind_vfio_pci(const std::string &bdf);
+
+class VfioDevice {
+public:
+	explicit VfioDevice(const std::string &bdf);
+	const std::string &bdf() const { return bdf_; }
+	int iommu_group() const { return group_id_; }
+	// Vector count of an interrupt index (VFIO_PCI_MSI_IRQ_INDEX, ...).
+	unsigned int irq_count(unsigned int index);
+	// Trigger eventfds for vectors start.., -1 to remove one.
+	void set_triggers(unsigned int index, unsigned int start,
+			  const std::vector<int> &fds);
+	// Disables the index: every trigger removed.
+	void disable(unsigned int index);
+	// Config space and BAR access.
+	void enable_bus_master();
+	void bar_write32(unsigned int bar, std::uint64_t off, std::uint32_t val);
+	std::uint32_t bar_read32(unsigned int bar, std::uint64_t off);
+
+private:
+	std::uint64_t region_offset(unsigned int index);
+
+	std::string bdf_;
+	int group_id_ = -1;
+	Fd container_, group_, device_;
+};
+
+// An MSI route: what a guest programs into the device for one vector.
+struct MsiRoute {
+	unsigned int gsi;
+	unsigned int dest_apic;
+	unsigned int vector;
+};
+
+class KvmVm {
+public:
+	// Creates a VM with an in-kernel irqchip and @vcpus vCPUs.
+	explicit KvmVm(unsigned int vcpus = 1);
+	void set_msi_routes(const std::vector<MsiRoute> &routes);
+	void irqfd_assign(int eventfd, unsigned int gsi);
+	void irqfd_deassign(int eventfd, unsigned int gsi);
+	int fd() const { return vm_.get(); }
+
+private:
+	Fd kvm_, vm_;
+	std::vector<Fd> vcpus_;
+};
+
+} // namespace irqbypass
