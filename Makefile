@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
+# make demo       the main job: stock VFIO and KVM paired through our manager
+#                 in the qemu test host, watched live with irqbypass-trace
+# make check      every test suite: ABI, checkpatch, sparse, KUnit in UML,
+#                 the harness against stock VFIO/KVM in the test host
 # make            build every module against KDIR and check the manager's ABI
-# make check      every test suite: ABI, checkpatch, sparse, KUnit in UML
+# make harness    build the C++/BPF harness and CLIs into build/harness
+# make shell      a root shell in the test host
 # make deps       install the Debian packages the build and tests need
 #
 # KDIR defaults to the running kernel's build tree, else the newest
@@ -20,7 +25,7 @@ KSOURCES = $(shell find irqbypass include -name '*.[ch]' ! -name '*.mod.c' | sor
 .NOTPARALLEL:
 
 .PHONY: all modules check-abi check checkpatch sparse check-kunit deps \
-	linux-source clean
+	linux-source clean harness check-testhost demo shell
 
 all: modules
 
@@ -66,13 +71,29 @@ sparse: kdir
 check-kunit: linux-source
 	selftests/kunit/run.sh
 
-# deps first, in its own make: KDIR is only known once headers are installed.
+harness:
+	$(MAKE) -C harness OUT=$(BUILD)/harness
+
+TESTHOST = KDIR=$(KDIR) BUILD=$(BUILD) selftests/testhost/run.sh
+
+check-testhost: modules harness
+	$(TESTHOST) -- selftests/testhost/stock-tests.sh
+
+shell: modules harness
+	$(TESTHOST) --shell
+
+# deps first, in their own make: KDIR is only known once headers are installed.
 check: deps
-	$(MAKE) modules checkpatch sparse check-kunit
+	$(MAKE) modules checkpatch sparse check-kunit harness check-testhost
+
+demo: deps
+	$(MAKE) modules harness
+	$(TESTHOST) --live -- selftests/testhost/demo.sh
 
 deps:
 	scripts/install-deps.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit
+	$(MAKE) -C harness OUT=$(BUILD)/harness clean
+	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost

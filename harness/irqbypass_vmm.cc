@@ -25,7 +25,12 @@ static void step(const char *fmt, const char *arg = "", unsigned int n = 0)
 	printf(fmt, arg, n);
 	printf("\n");
 	fflush(stdout);
-	std::this_thread::sleep_for(300ms);	/* let the live view keep up */
+}
+
+/* After each action: lets the live view print what it caused. */
+static void pause()
+{
+	std::this_thread::sleep_for(300ms);
 }
 
 int main(int argc, char **argv)
@@ -62,14 +67,17 @@ int main(int argc, char **argv)
 		auto assign_vfio = [&] {
 			step("VFIO_DEVICE_SET_IRQS: %s MSI vector 0 -> eventfd", bdf);
 			dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd.get() });
+			pause();
 		};
 		auto assign_kvm = [&] {
 			step("KVM_IRQFD: the same eventfd -> GSI %s%u (MSI route to APIC 0, vector 0x31)", "", gsi);
 			vm.set_msi_routes({ { gsi, 0, 0x31 } });
 			vm.irqfd_assign(fd.get(), gsi);
+			pause();
 		};
 
 		step("VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s opened through VFIO", bdf);
+		pause();
 		if (kvm_first) {
 			assign_kvm();
 			assign_vfio();
@@ -86,6 +94,7 @@ int main(int argc, char **argv)
 				std::this_thread::sleep_for(100ms);
 				dev.bar_write32(0, EDU_IRQ_ACK, 1);
 			}
+			pause();
 		}
 
 		if (second_vm) {
@@ -94,14 +103,18 @@ int main(int argc, char **argv)
 			step("a second VM tries KVM_IRQFD with the same eventfd%s", "");
 			vm2.set_msi_routes({ { gsi, 0, 0x31 } });
 			vm2.irqfd_assign(fd.get(), gsi);
+			pause();
 			step("the second VM deassigns its irqfd and exits%s", "");
 			vm2.irqfd_deassign(fd.get(), gsi);
+			pause();
 		}
 
 		step("KVM_IRQFD deassign%s", "");
 		vm.irqfd_deassign(fd.get(), gsi);
+		pause();
 		step("VFIO_DEVICE_SET_IRQS: MSI disabled%s", "");
 		dev.disable(VFIO_PCI_MSI_IRQ_INDEX);
+		pause();
 	} catch (const std::exception &ex) {
 		fprintf(stderr, "irqbypass-vmm: %s\n", ex.what());
 		return 1;

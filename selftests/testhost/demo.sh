@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# In the test host: our irqbypass.ko as the drop-in under the stock kvm and
+# vfio-pci, the mini-VMM assigning the edu devices to VMs, and
+# irqbypass-trace showing live what the manager does.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$top/build/harness
+
+"$top/selftests/testhost/load-stock.sh" "$top/irqbypass/irqbypass.ko"
+set -- $(for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
+done)
+[ $# -ge 1 ] || { echo "demo: no edu device" >&2; exit 1; }
+echo "demo: edu devices: $*"
+echo
+
+"$bin/irqbypass-trace" &
+trace=$!
+sleep 2
+
+echo "== 1. VFIO first, then KVM; 3 interrupts raised on the device"
+"$bin/irqbypass-vmm" --bdf "$1" --gsi 40 --raise 3
+echo
+echo "== 2. KVM first, then VFIO${2:+, on the second edu device}"
+"$bin/irqbypass-vmm" --bdf "${2:-$1}" --gsi 41 --kvm-first --raise 2
+echo
+echo "== 3. A second VM tries to take the same eventfd"
+"$bin/irqbypass-vmm" --bdf "$1" --gsi 42 --second-vm
+echo
+
+sleep 1
+kill -INT $trace
+wait $trace
+echo
+echo "demo: the manager's debugfs view once every VM is gone:"
+for f in producers consumers pairs; do
+	printf '  %-9s %s line(s)\n' "$f:" "$(wc -l < /sys/kernel/debug/irqbypass/$f)"
+done
+sed 's/^/  /' /sys/kernel/debug/irqbypass/stats
