@@ -314,9 +314,104 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 				   side);
 }
 
-static void irqbp_count_rejection(int ret)
+/*
+ * Register one side of a pair: @prod for a producer or @cons for a
+ * consumer, the other NULL. Connects to the other side if it is there.
+ * On success, *@irq is the producer's irq if one is registered.
+ */
+static int irqbp_add(void *token, struct irq_bypass_producer *prod,
+		     struct irq_bypass_consumer *cons, int *irq)
+{
+	void *object = prod ? (void *)prod : (void *)cons;
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+	int ret;
+
+	might_sleep();
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+
+	m = irqbp_reserve(object, token, !!prod);
+	if (IS_ERR(m)) {
+		module_put(THIS_MODULE);
+		return PTR_ERR(m);
+	}
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	if ((prod && tok->producer) || (cons && tok->consumer))
+		ret = -EBUSY;
+	else if (tok->producer || tok->consumer)
+		ret = irqbp_connect(tok, prod ?: tok->producer,
+				    cons ?: tok->consumer);
+	else
+		ret = 0;
+	if (!ret) {
+		if (prod) {
+			WRITE_ONCE(tok->producer, prod);
+			WRITE_ONCE(tok->irq, prod->irq);
+		} else {
+			WRITE_ONCE(tok->consumer, cons);
+		}
+		*irq = tok->irq;
+		irqbp_commit(m);
+	}
+	mutex_unlock(&tok->lock);
+
+	if (ret) {
+		irqbp_release(m);
+		module_put(THIS_MODULE);
+	}
+	return ret;
+}
+
+/*
+ * Unregister @object, found by identity on its side, disconnecting it
+ * first if it is paired. Returns -ENOENT if it is not registered; else 0,
+ * with *@irq the irq of the pair's producer, or -1.
+ */
+static int irqbp_remove(const void *object, bool is_producer, int *irq)
+{
+	enum irqbypass_side side = is_producer ? IRQBYPASS_SIDE_PRODUCER :
+						 IRQBYPASS_SIDE_CONSUMER;
+	struct irqbp_member *m;
+	struct irqbp_token *tok;
+
+	might_sleep();
+
+	*irq = -1;
+	m = object ? irqbp_claim(object, is_producer) : NULL;
+	if (!m)
+		return -ENOENT;
+	tok = m->tok;
+
+	mutex_lock(&tok->lock);
+	WARN_ON_ONCE(object != (is_producer ? (void *)tok->producer :
+					       (void *)tok->consumer));
+	if (tok->producer)
+		*irq = tok->producer->irq;
+	if (tok->connected)
+		irqbp_disconnect(tok, side);
+	if (is_producer) {
+		WRITE_ONCE(tok->producer, NULL);
+		WRITE_ONCE(tok->irq, -1);
+	} else {
+		WRITE_ONCE(tok->consumer, NULL);
+	}
+	mutex_unlock(&tok->lock);
+
+	irqbp_release(m);
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+static void irqbp_count_result(int ret, enum irqbp_counter success)
 {
 	switch (ret) {
+	case 0:
+		irqbp_count(success);
+		break;
 	case -EINVAL:
 		irqbp_count(IRQBP_CNT_REJECTED_INVALID);
 		break;
@@ -325,6 +420,9 @@ static void irqbp_count_rejection(int ret)
 		break;
 	case -ENOMEM:
 		irqbp_count(IRQBP_CNT_REJECTED_NOMEM);
+		break;
+	case -ENOENT:
+		irqbp_count(IRQBP_CNT_UNREGISTER_UNKNOWN);
 		break;
 	}
 }
@@ -345,50 +443,15 @@ static void irqbp_count_rejection(int ret)
  */
 int irq_bypass_register_producer(struct irq_bypass_producer *producer)
 {
-	struct irqbp_member *m;
-	struct irqbp_token *tok;
+	int irq = -1;
 	int ret;
 
-	if (!producer || !producer->token) {
+	if (!producer || !producer->token)
 		ret = -EINVAL;
-		goto out;
-	}
-
-	might_sleep();
-
-	if (!try_module_get(THIS_MODULE)) {
-		ret = -ENODEV;
-		goto out;
-	}
-
-	m = irqbp_reserve(producer, producer->token, true);
-	if (IS_ERR(m)) {
-		ret = PTR_ERR(m);
-		goto out_put;
-	}
-	tok = m->tok;
-
-	mutex_lock(&tok->lock);
-	ret = tok->producer ? -EBUSY : 0;
-	if (!ret && tok->consumer)
-		ret = irqbp_connect(tok, producer, tok->consumer);
-	if (!ret) {
-		WRITE_ONCE(tok->producer, producer);
-		WRITE_ONCE(tok->irq, producer->irq);
-		irqbp_commit(m);
-	}
-	mutex_unlock(&tok->lock);
-
-	if (ret)
-		irqbp_release(m);
-out_put:
-	if (ret)
-		module_put(THIS_MODULE);
-out:
-	if (ret)
-		irqbp_count_rejection(ret);
 	else
-		irqbp_count(IRQBP_CNT_PRODUCER_REGISTERED);
+		ret = irqbp_add(producer->token, producer, NULL, &irq);
+
+	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_REGISTERED);
 	trace_irqbypass_register_producer(producer ? producer->token : NULL,
 					  producer, producer ? producer->irq : -1,
 					  ret);
@@ -407,33 +470,12 @@ EXPORT_SYMBOL_GPL(irq_bypass_register_producer);
  */
 void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
 {
-	struct irqbp_member *m;
-	struct irqbp_token *tok;
+	int irq, ret;
 
-	might_sleep();
-
-	m = producer ? irqbp_claim(producer, true) : NULL;
-	if (!m) {
-		irqbp_count(IRQBP_CNT_UNREGISTER_UNKNOWN);
-		trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
-						    producer, -1, -ENOENT);
-		return;
-	}
-	tok = m->tok;
-
-	mutex_lock(&tok->lock);
-	WARN_ON_ONCE(tok->producer != producer);
-	if (tok->connected)
-		irqbp_disconnect(tok, IRQBYPASS_SIDE_PRODUCER);
-	WRITE_ONCE(tok->producer, NULL);
-	WRITE_ONCE(tok->irq, -1);
-	mutex_unlock(&tok->lock);
-
-	trace_irqbypass_unregister_producer(tok->token, producer,
-					    producer->irq, 0);
-	irqbp_release(m);
-	irqbp_count(IRQBP_CNT_PRODUCER_UNREGISTERED);
-	module_put(THIS_MODULE);
+	ret = irqbp_remove(producer, true, &irq);
+	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_UNREGISTERED);
+	trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
+					    producer, irq, ret);
 }
 EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
 
@@ -455,55 +497,18 @@ EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
  */
 int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer)
 {
-	struct irqbp_member *m;
-	struct irqbp_token *tok;
 	int irq = -1;
 	int ret;
 
 	if (!consumer || !consumer->token || !consumer->add_producer ||
-	    !consumer->del_producer) {
+	    !consumer->del_producer)
 		ret = -EINVAL;
-		goto out;
-	}
-
-	might_sleep();
-
-	if (!try_module_get(THIS_MODULE)) {
-		ret = -ENODEV;
-		goto out;
-	}
-
-	m = irqbp_reserve(consumer, consumer->token, false);
-	if (IS_ERR(m)) {
-		ret = PTR_ERR(m);
-		goto out_put;
-	}
-	tok = m->tok;
-
-	mutex_lock(&tok->lock);
-	ret = tok->consumer ? -EBUSY : 0;
-	if (!ret && tok->producer) {
-		irq = tok->producer->irq;
-		ret = irqbp_connect(tok, tok->producer, consumer);
-	}
-	if (!ret) {
-		WRITE_ONCE(tok->consumer, consumer);
-		irqbp_commit(m);
-	}
-	mutex_unlock(&tok->lock);
-
-	if (ret)
-		irqbp_release(m);
-out_put:
-	if (ret)
-		module_put(THIS_MODULE);
-out:
-	if (ret)
-		irqbp_count_rejection(ret);
 	else
-		irqbp_count(IRQBP_CNT_CONSUMER_REGISTERED);
+		ret = irqbp_add(consumer->token, NULL, consumer, &irq);
+
+	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_REGISTERED);
 	trace_irqbypass_register_consumer(consumer ? consumer->token : NULL,
-					  consumer, irq, ret);
+					  consumer, ret ? -1 : irq, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(irq_bypass_register_consumer);
@@ -519,34 +524,12 @@ EXPORT_SYMBOL_GPL(irq_bypass_register_consumer);
  */
 void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
 {
-	struct irqbp_member *m;
-	struct irqbp_token *tok;
-	int irq = -1;
+	int irq, ret;
 
-	might_sleep();
-
-	m = consumer ? irqbp_claim(consumer, false) : NULL;
-	if (!m) {
-		irqbp_count(IRQBP_CNT_UNREGISTER_UNKNOWN);
-		trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
-						    consumer, -1, -ENOENT);
-		return;
-	}
-	tok = m->tok;
-
-	mutex_lock(&tok->lock);
-	WARN_ON_ONCE(tok->consumer != consumer);
-	if (tok->connected) {
-		irq = tok->producer->irq;
-		irqbp_disconnect(tok, IRQBYPASS_SIDE_CONSUMER);
-	}
-	WRITE_ONCE(tok->consumer, NULL);
-	mutex_unlock(&tok->lock);
-
-	trace_irqbypass_unregister_consumer(tok->token, consumer, irq, 0);
-	irqbp_release(m);
-	irqbp_count(IRQBP_CNT_CONSUMER_UNREGISTERED);
-	module_put(THIS_MODULE);
+	ret = irqbp_remove(consumer, false, &irq);
+	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_UNREGISTERED);
+	trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
+					    consumer, irq, ret);
 }
 EXPORT_SYMBOL_GPL(irq_bypass_unregister_consumer);
 
