@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # /init of the test host's initramfs. Mounts the host's root read-only over
-# virtio-9p and the run directory (ib_run, from the kernel command line)
-# read-write at the same path, then runs $ib_run/cmd as root inside the
+# virtio-9p (writable through a tmpfs overlay) and the run directory
+# (ib_run, from the kernel command line) read-write at the same path, then runs $ib_run/cmd as root inside the
 # host's userland, or a shell (ib_shell=1). The exit status goes to
 # $ib_run/status, the kernel's taint to $ib_run/tainted.
 /bin/busybox --install -s /bin
@@ -17,9 +17,17 @@ while read -r mod; do
 	insmod "/modules/$mod" || echo "guest-init: insmod $mod failed"
 done < /modules/order
 
+# The host's root, read-only, under a tmpfs overlay: programs may write
+# anywhere (/tmp, /run, $HOME...) without touching the host, and every host
+# path, the project's included, stays visible.
 root=/newroot
+mkdir -p /host /rw
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose \
-	hostroot $root || { echo "guest-init: no host root"; poweroff -f; }
+	hostroot /host || { echo "guest-init: no host root"; poweroff -f; }
+mount -t tmpfs tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work \
+	overlay $root || { echo "guest-init: no overlay"; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
 	results "$root$ib_run" || { echo "guest-init: no results share"; poweroff -f; }
 
@@ -31,15 +39,12 @@ mount -t devpts devpts $root/dev/pts
 mount -t debugfs debugfs $root/sys/kernel/debug
 mount -t tracefs tracefs $root/sys/kernel/tracing
 mount -t bpf bpf $root/sys/fs/bpf
-for d in tmp run var/tmp root; do
-	mount -t tmpfs tmpfs "$root/$d"
-done
 
 # The guest has no network: keep tools from looking for one.
 export HOME=/root TERM=${TERM:-linux}
 
 if [ "$ib_shell" = 1 ]; then
-	echo "guest-init: host root is read-only; /tmp, /run and \$HOME are tmpfs"
+	echo "guest-init: the host's root, with writes kept in guest memory"
 	setsid cttyhack chroot $root /bin/bash -l
 	status=$?
 else

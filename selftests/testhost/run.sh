@@ -56,7 +56,7 @@ if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 	cp /bin/busybox "$tree/bin/busybox"
 	cp "$here/guest-init.sh" "$tree/init"
 	chmod +x "$tree/init"
-	for m in virtio_pci 9pnet_virtio 9p; do
+	for m in virtio_pci 9pnet_virtio 9p overlay; do
 		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
 		cp "$ko" "$tree/modules/"
