@@ -18,7 +18,7 @@ BUILD ?= $(CURDIR)/build
 LINUX_SRC ?= $(BUILD)/linux-source-6.1
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass include -name '*.[ch]' ! -name '*.mod.c' | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
 
 # One build tree: its targets must not run at once (Kbuild itself still
 # builds in parallel).

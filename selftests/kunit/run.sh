@@ -62,12 +62,19 @@ make -C "$uml" ARCH=um M="$mods" -j"$jobs" modules > "$build/uml-modules.log" 2>
 rm -rf "$out"
 mkdir -p "$out"
 
-# One pointer per suite in the test module's .kunit_test_suites section.
-test_ko=$mods/irqbypass/tests/irqbypass_kunit.ko
-suites=$(readelf -SW "$test_ko" |
-	 awk '$2 == ".kunit_test_suites" { print $6 }')
-suites=$(( 0x${suites:-0} / 8 ))
-[ "$suites" -gt 0 ] || { say "no KUnit suites in $test_ko"; exit 1; }
+# One pointer per suite in each test module's .kunit_test_suites section.
+suites=0
+for ko in irqbypass/tests/irqbypass_kunit.ko kvm-consumer/tests/kvm_consumer_kunit.ko; do
+	size=$(readelf -SW "$mods/$ko" | awk '$2 == ".kunit_test_suites" { print $6 }')
+	[ -n "$size" ] || { say "no KUnit suites in $ko"; exit 1; }
+	suites=$(( suites + 0x$size / 8 ))
+done
+
+# The user-space test of /dev/kvm-consumer, run in UML by the init.
+selftest=$build/selftests/kvm_consumer_test
+mkdir -p "$(dirname "$selftest")"
+gcc -O2 -Wall -Werror -I"$src/tools/testing/selftests" -I"$top/include/uapi" \
+	-o "$selftest" "$top/selftests/kvm-consumer/kvm_consumer_test.c"
 
 if [ "${1:-}" = --baseline ]; then
 	cat > "$out/init" <<-EOF
@@ -76,7 +83,7 @@ if [ "${1:-}" = --baseline ]; then
 	exec /bin/busybox poweroff -f
 	EOF
 else
-	sed -e "s|@MODS@|$mods|g" -e "s|@OUT@|$out|g" \
+	sed -e "s|@MODS@|$mods|g" -e "s|@OUT@|$out|g" -e "s|@SELFTEST@|$selftest|g" \
 	    -e "s|@SUITES@|$((suites + 1))|g" "$here/uml-init.sh" > "$out/init"
 fi
 chmod +x "$out/init"
@@ -110,7 +117,10 @@ if [ "${1:-}" = --baseline ]; then
 fi
 
 sed -n '/^# irqbypass KUnit run$/,$p' "$out/console.log" > "$out/ktap.log"
-python3 "$src/tools/testing/kunit/kunit.py" parse "$out/ktap.log" || status=1
+# kunit.py exits 0 on malformed KTAP ("errors"): those fail the run too.
+python3 "$src/tools/testing/kunit/kunit.py" parse "$out/ktap.log" |
+	tee "$out/parse.log" || status=1
+grep -q '\[ERROR\]' "$out/parse.log" && status=1
 
 normalize < "$out/console.log" > "$out/splats.txt"
 new=$(LC_ALL=C comm -23 "$out/splats.txt" "$baseline")

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # PID 1 of the UML test kernel (run.sh fills in the @...@ values): loads
-# the manager and its KUnit module, then checks from user space what the
-# suite leaves behind, reported as one more KTAP suite, irqbypass_uml.
+# the manager, kvm-consumer and their KUnit modules, runs kvm-consumer's
+# user-space test, then checks from user space what the suites leave
+# behind, reported as one more KTAP suite, irqbypass_uml.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mods=@MODS@
 out=@OUT@
@@ -40,11 +41,17 @@ kmsg "KTAP version 1"
 kmsg "1..@SUITES@"
 
 insmod $mods/irqbypass/irqbypass.ko
+insmod $mods/kvm-consumer/kvm_consumer.ko
 echo 65536 > $tr/buffer_size_kb
 echo 1 > $tr/events/irqbypass/enable
+# Unloading a test module restarts KUnit's suite numbering: load all first.
 insmod $mods/irqbypass/tests/irqbypass_kunit.ko
-rmmod irqbypass_kunit
 echo 0 > $tr/events/irqbypass/enable
+insmod $mods/kvm-consumer/tests/kvm_consumer_kunit.ko
+rmmod irqbypass_kunit kvm_consumer_kunit
+@SELFTEST@ > $out/kvm_consumer_test.log 2>&1
+echo $? > $out/kvm_consumer_test.status
+rmmod kvm_consumer
 
 cat $tr/trace > $out/trace.txt
 cat $tr/per_cpu/cpu0/stats > $out/trace-stats.txt
@@ -54,7 +61,7 @@ done
 
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
-kmsg "    1..10"
+kmsg "    1..12"
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
 check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 4 && test -z \"\$(find $dbg -type f ! -perm 400)\""
@@ -64,6 +71,8 @@ check failures_counted_by_step test "$(stat_of failed_add_consumer)" -gt 0 -a "$
 check trace_complete grep -qx "overrun: 0" $out/trace-stats.txt
 check trace_matches_counters test "$(count 'irqbypass_connect: .* ret=0 ')" = "$(stat_of connected)" -a "$(count 'irqbypass_disconnect: ')" = "$(stat_of disconnected)"
 check trace_names_failed_step test "$(count 'irqbypass_connect_fail: .*step=add_consumer')" = "$(stat_of failed_add_consumer)" -a "$(count 'irqbypass_connect_fail: .*step=add_producer')" = "$(stat_of failed_add_producer)"
+check kvm_consumer_selftest test "$(cat $out/kvm_consumer_test.status)" = 0
+check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
 check lockdep_still_on grep -Eq "debug_locks: +1" /proc/lockdep_stats
 check manager_unloads_when_idle sh -c "test \$(cat /sys/module/irqbypass/refcnt) = 0 && rmmod irqbypass"
 if [ $failed = 0 ]; then

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvm-consumer: an irqfd-style IRQ bypass consumer with KVM-compatible
+ * structures. Each open of /dev/kvm-consumer is one "VM".
+ */
+#ifndef _UAPI_IRQBYPASS_KVM_CONSUMER_H
+#define _UAPI_IRQBYPASS_KVM_CONSUMER_H
+
+#include <linux/ioctl.h>
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+#define KC_MAX_ROUTES		1024
+#define KC_MAX_VCPUS		64
+
+/*
+ * KC_SET_GSI_ROUTING: a struct kvm_irq_routing header (nr, flags = 0)
+ * followed by nr entries. Types: KVM_IRQ_ROUTING_MSI (edge; the address
+ * and data give the destination APIC id, broadcast or logical mode, and
+ * the vector) and KVM_IRQ_ROUTING_IRQCHIP (level; the pin is the vector,
+ * delivered to vCPU 0). Entry flags must be 0 and every GSI appears once.
+ * Replaces the table; connected irqfds are re-evaluated.
+ */
+#define KC_SET_GSI_ROUTING	_IOW('k', 0x01, struct kc_routing_hdr)
+
+/* KC_IRQFD: struct kvm_irqfd, as KVM_IRQFD (assign, DEASSIGN, RESAMPLE). */
+#define KC_IRQFD		_IOW('k', 0x02, struct kvm_irqfd)
+
+/* KC_GET_GSI_STATE: fills struct kc_gsi_state for gsi. */
+#define KC_GET_GSI_STATE	_IOWR('k', 0x03, struct kc_gsi_state)
+
+/* The header of KC_SET_GSI_ROUTING, laid out as struct kvm_irq_routing. */
+struct kc_routing_hdr {
+	__u32 nr;
+	__u32 flags;
+};
+
+/* How a connected irqfd's interrupt reaches its vCPU. */
+enum kc_mode {
+	KC_MODE_NONE = 0,	/* no producer: injected by the irqfd */
+	KC_MODE_POSTED = 1,	/* irq_set_vcpu_affinity() posts it */
+	KC_MODE_REMAPPED = 2,	/* through the host, see the reason */
+};
+
+enum kc_reason {
+	KC_REASON_NONE = 0,
+	KC_REASON_NOT_MSI = 1,		/* a level (irqchip) route */
+	KC_REASON_MULTICAST = 2,	/* broadcast or several destinations */
+	KC_REASON_NO_POSTING = 3,	/* no interrupt remapping with posting */
+	KC_REASON_NO_VCPU_AFFINITY = 4,	/* the irq's chip cannot post */
+	KC_REASON_NO_ROUTE = 5,		/* the GSI has no route */
+	KC_REASON_AFFINITY_FAILED = 6,	/* irq_set_vcpu_affinity() failed */
+};
+
+#define KC_GSI_ROUTED		(1u << 0)
+#define KC_GSI_IRQFD		(1u << 1)	/* an irqfd is assigned */
+#define KC_GSI_CONNECTED	(1u << 2)	/* its consumer is paired */
+#define KC_GSI_LEVEL		(1u << 3)
+#define KC_GSI_RESAMPLE		(1u << 4)
+
+struct kc_gsi_state {
+	__u32 gsi;		/* in */
+	__u32 flags;		/* KC_GSI_* */
+	__u32 vcpu;		/* destination vCPU (the APIC id) */
+	__u32 vector;
+	__u32 mode;		/* enum kc_mode */
+	__u32 reason;		/* enum kc_reason, for KC_MODE_REMAPPED */
+	__s32 host_irq;		/* the connected producer's irq, or -1 */
+	__u32 pad;
+	__u64 injections;	/* interrupts injected through this GSI */
+	__u64 resamples;	/* resamplefd signals (level routes) */
+};
+
+/*
+ * Raw record of the kvm_consumer:kc_mode tracepoint, emitted on every mode
+ * change of a connected irqfd (SEC("tp/kvm_consumer/kc_mode")).
+ */
+struct kc_tp_mode {
+	__u16 type;
+	__u8 flags;
+	__u8 preempt_count;
+	__s32 pid;
+	__u64 token;
+	__s32 host_irq;
+	__u32 gsi;
+	__u32 vcpu;
+	__u32 vector;
+	__u32 mode;
+	__u32 reason;
+};
+
+#endif /* _UAPI_IRQBYPASS_KVM_CONSUMER_H */

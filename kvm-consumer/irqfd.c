@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvm-consumer irqfds: an eventfd bound to a GSI. A signal on the eventfd
+ * injects on the GSI's route (counted, as this "VM" has no vCPU to run);
+ * each irqfd is also an IRQ bypass consumer whose token is the eventfd, and
+ * once paired with a producer it programs the bypass: posted where the
+ * route and the producer's irq chip allow it, else remapped, with the
+ * reason recorded and traced.
+ */
+
+#include <linux/file.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/slab.h>
+#ifdef CONFIG_IRQ_REMAP
+#include <asm/irq_remapping.h>
+#endif
+
+#include "kvm_consumer.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/* The tracepoint record must be what the uapi header says. */
+#define KC_CHECK_FIELD(field)						\
+	static_assert(offsetof(struct trace_event_raw_kc_mode, field) ==	\
+		      offsetof(struct kc_tp_mode, field))
+KC_CHECK_FIELD(token);
+KC_CHECK_FIELD(host_irq);
+KC_CHECK_FIELD(gsi);
+KC_CHECK_FIELD(vcpu);
+KC_CHECK_FIELD(vector);
+KC_CHECK_FIELD(mode);
+KC_CHECK_FIELD(reason);
+
+/* Tear-downs started by an eventfd being closed. */
+static struct workqueue_struct *kc_wq;
+
+/* A posted-interrupt descriptor: 256 request bits, then the control word. */
+struct kc_pi_desc {
+	u32 pir[8];
+	u64 control;
+	u32 rsvd[6];
+} __aligned(64);
+
+/* Suppress notifications: the "vCPU" never runs, the hardware only records. */
+#define KC_PI_SN	BIT_ULL(1)
+
+static bool kc_posting_available(void)
+{
+#ifdef CONFIG_IRQ_REMAP
+	return irq_remapping_cap(IRQ_POSTING_CAP);
+#else
+	return false;
+#endif
+}
+
+/* Does a chip on @irq's hierarchy implement irq_set_vcpu_affinity? */
+static bool kc_chip_can_post(int irq)
+{
+	struct irq_data *data = irq_get_irq_data(irq);
+
+	while (data) {
+		if (data->chip && data->chip->irq_set_vcpu_affinity)
+			return true;
+#ifdef CONFIG_IRQ_DOMAIN_HIERARCHY
+		data = data->parent_data;
+#else
+		data = NULL;
+#endif
+	}
+	return false;
+}
+
+static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,
+			enum kc_mode mode, enum kc_reason reason)
+{
+	lockdep_assert_held(&irqfd->mode_lock);
+
+	if (irqfd->mode == mode && irqfd->reason == reason)
+		return;
+	irqfd->mode = mode;
+	irqfd->reason = reason;
+	trace_kc_mode(irqfd->eventfd,
+		      irqfd->producer ? irqfd->producer->irq : -1, irqfd->gsi,
+		      route ? route->vcpu : 0, route ? route->vector : 0,
+		      mode, reason);
+}
+
+/* Leave posted mode: the producer's irq goes back to host delivery. */
+static void kc_unpost(struct kc_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->mode_lock);
+
+	if (irqfd->mode == KC_MODE_POSTED)
+		WARN_ON(irq_set_vcpu_affinity(irqfd->producer->irq, NULL));
+}
+
+/* Program the bypass of a connected irqfd for its current route. */
+static void kc_update_mode(struct kc_irqfd *irqfd)
+{
+	const struct kc_route *route;
+	struct kc_route copy;
+	enum kc_reason reason;
+
+	lockdep_assert_held(&irqfd->mode_lock);
+
+	if (!irqfd->producer) {
+		kc_set_mode(irqfd, NULL, KC_MODE_NONE, KC_REASON_NONE);
+		return;
+	}
+
+	rcu_read_lock();
+	route = kc_route_find(rcu_dereference(irqfd->vm->routes), irqfd->gsi);
+	if (route)
+		copy = *route;
+	rcu_read_unlock();
+	route = route ? &copy : NULL;
+
+	reason = kc_route_reason(route, kc_posting_available(),
+				 kc_chip_can_post(irqfd->producer->irq));
+#ifdef CONFIG_IRQ_REMAP
+	if (reason == KC_REASON_NONE) {
+		struct kc_pi_desc *pi = irqfd->pi_desc;
+		struct vcpu_data vd = {
+			.pi_desc_addr = __pa(pi),
+			.vector = route->vector,
+		};
+
+		pi->control = KC_PI_SN;
+		if (irq_set_vcpu_affinity(irqfd->producer->irq, &vd))
+			reason = KC_REASON_AFFINITY_FAILED;
+		else
+			kc_set_mode(irqfd, route, KC_MODE_POSTED, KC_REASON_NONE);
+	}
+#endif
+	if (reason != KC_REASON_NONE) {
+		kc_unpost(irqfd);
+		kc_set_mode(irqfd, route, KC_MODE_REMAPPED, reason);
+	}
+}
+
+static int kc_add_producer(struct irq_bypass_consumer *cons,
+			   struct irq_bypass_producer *prod)
+{
+	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+
+	mutex_lock(&irqfd->mode_lock);
+	irqfd->producer = prod;
+	kc_update_mode(irqfd);
+	mutex_unlock(&irqfd->mode_lock);
+	return 0;
+}
+
+static void kc_del_producer(struct irq_bypass_consumer *cons,
+			    struct irq_bypass_producer *prod)
+{
+	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+
+	mutex_lock(&irqfd->mode_lock);
+	WARN_ON(irqfd->producer != prod);
+	kc_unpost(irqfd);
+	irqfd->producer = NULL;
+	kc_set_mode(irqfd, NULL, KC_MODE_NONE, KC_REASON_NONE);
+	mutex_unlock(&irqfd->mode_lock);
+}
+
+static void kc_inject(struct kc_irqfd *irqfd)
+{
+	struct kc_vm *vm = irqfd->vm;
+	const struct kc_route *route;
+
+	rcu_read_lock();
+	route = kc_route_find(rcu_dereference(vm->routes), irqfd->gsi);
+	if (route) {
+		atomic64_inc(&vm->stats[irqfd->gsi].injections);
+		/* The guest's EOI of a level interrupt, emulated at once. */
+		if (route->level && irqfd->resamplefd)
+			schedule_work(&irqfd->resample);
+	}
+	rcu_read_unlock();
+}
+
+/* The consumer's stop and start: no injection in between, none lost. */
+static void kc_stop(struct irq_bypass_consumer *cons)
+{
+	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+
+	WRITE_ONCE(irqfd->quiesced, true);
+}
+
+static void kc_start(struct irq_bypass_consumer *cons)
+{
+	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+
+	WRITE_ONCE(irqfd->quiesced, false);
+	while (atomic_dec_if_positive(&irqfd->held) >= 0)
+		kc_inject(irqfd);
+}
+
+static void kc_resample_work(struct work_struct *work)
+{
+	struct kc_irqfd *irqfd = container_of(work, struct kc_irqfd, resample);
+
+	atomic64_inc(&irqfd->vm->stats[irqfd->gsi].resamples);
+	eventfd_signal(irqfd->resamplefd, 1);
+}
+
+/* Called with vm->lock held: unlink @irqfd and stop its deliveries. */
+static void kc_irqfd_detach(struct kc_irqfd *irqfd)
+{
+	u64 cnt;
+
+	lockdep_assert_held(&irqfd->vm->lock);
+
+	irqfd->dead = true;
+	list_del_init(&irqfd->link);
+	if (irqfd->registered)
+		irq_bypass_unregister_consumer(&irqfd->consumer);
+	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+}
+
+/* After kc_irqfd_detach(), without vm->lock: release what it holds. */
+static void kc_irqfd_free(struct kc_irqfd *irqfd)
+{
+	cancel_work_sync(&irqfd->resample);
+	eventfd_ctx_put(irqfd->eventfd);
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
+	kfree(irqfd->pi_desc);
+	mutex_destroy(&irqfd->mode_lock);
+	kfree(irqfd);
+}
+
+static void kc_shutdown_work(struct work_struct *work)
+{
+	struct kc_irqfd *irqfd = container_of(work, struct kc_irqfd, shutdown);
+	struct kc_vm *vm = irqfd->vm;
+	bool mine;
+
+	mutex_lock(&vm->lock);
+	mine = !irqfd->dead;
+	if (mine)
+		kc_irqfd_detach(irqfd);
+	mutex_unlock(&vm->lock);
+
+	/* Otherwise whoever detached it frees it, after cancelling us. */
+	if (mine)
+		kc_irqfd_free(irqfd);
+}
+
+/* The eventfd's wake-up, in atomic context under its wait queue lock. */
+static int kc_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+			   int sync, void *key)
+{
+	struct kc_irqfd *irqfd = container_of(wait, struct kc_irqfd, wait);
+	__poll_t flags = key_to_poll(key);
+	u64 cnt;
+
+	if (flags & EPOLLIN) {
+		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+		if (READ_ONCE(irqfd->quiesced))
+			atomic_inc(&irqfd->held);
+		else
+			kc_inject(irqfd);
+	}
+	if (flags & EPOLLHUP)
+		queue_work(kc_wq, &irqfd->shutdown);
+	return 0;
+}
+
+static void kc_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
+			   poll_table *pt)
+{
+	struct kc_irqfd *irqfd = container_of(pt, struct kc_irqfd, pt);
+
+	add_wait_queue_priority(wqh, &irqfd->wait);
+}
+
+/**
+ * kc_irqfd_find - the live irqfd of a GSI
+ * @vm: the VM, with its lock held
+ * @gsi: the GSI
+ *
+ * Return: the first irqfd assigned to @gsi, or NULL.
+ */
+struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi)
+{
+	struct kc_irqfd *irqfd;
+
+	lockdep_assert_held(&vm->lock);
+	list_for_each_entry(irqfd, &vm->irqfds, link)
+		if (irqfd->gsi == gsi)
+			return irqfd;
+	return NULL;
+}
+
+static struct eventfd_ctx *kc_eventfd_get(int fd, struct file **filep)
+{
+	struct eventfd_ctx *ctx;
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx) || !filep)
+		fput(file);
+	else
+		*filep = file;
+	return ctx;
+}
+
+/**
+ * kc_irqfd_assign - KVM_IRQFD without DEASSIGN
+ * @vm: the VM
+ * @args: fd (an eventfd), gsi, flags (0 or KVM_IRQFD_FLAG_RESAMPLE with
+ *	resamplefd)
+ *
+ * Return: 0; -EINVAL for bad flags or GSI, or an fd that is not an eventfd;
+ * -EBADF for a closed fd; -EBUSY if the eventfd is already assigned in
+ * @vm; -ENOMEM. The IRQ bypass registration may fail without failing the
+ * assignment, as in KVM: the irqfd then works without bypass.
+ */
+int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
+{
+	struct kc_irqfd *irqfd, *tmp;
+	struct file *file = NULL;
+	struct kc_pi_desc *pi;
+	__poll_t events;
+	int ret;
+
+	if (args->flags & ~KVM_IRQFD_FLAG_RESAMPLE || args->gsi >= KC_MAX_ROUTES ||
+	    memchr_inv(args->pad, 0, sizeof(args->pad)))
+		return -EINVAL;
+	if (!(args->flags & KVM_IRQFD_FLAG_RESAMPLE) && args->resamplefd)
+		return -EINVAL;
+
+	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL);
+	if (!irqfd)
+		return -ENOMEM;
+	pi = kzalloc(sizeof(*pi), GFP_KERNEL);
+	if (!pi) {
+		kfree(irqfd);
+		return -ENOMEM;
+	}
+	irqfd->pi_desc = pi;
+	irqfd->vm = vm;
+	irqfd->gsi = args->gsi;
+	INIT_LIST_HEAD(&irqfd->link);
+	INIT_WORK(&irqfd->shutdown, kc_shutdown_work);
+	INIT_WORK(&irqfd->resample, kc_resample_work);
+	mutex_init(&irqfd->mode_lock);
+	init_waitqueue_func_entry(&irqfd->wait, kc_irqfd_wakeup);
+	init_poll_funcptr(&irqfd->pt, kc_irqfd_queue);
+	irqfd->consumer.add_producer = kc_add_producer;
+	irqfd->consumer.del_producer = kc_del_producer;
+	irqfd->consumer.stop = kc_stop;
+	irqfd->consumer.start = kc_start;
+
+	irqfd->eventfd = kc_eventfd_get(args->fd, &file);
+	if (IS_ERR(irqfd->eventfd)) {
+		ret = PTR_ERR(irqfd->eventfd);
+		irqfd->eventfd = NULL;
+		goto err_free;
+	}
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE) {
+		irqfd->resamplefd = kc_eventfd_get(args->resamplefd, NULL);
+		if (IS_ERR(irqfd->resamplefd)) {
+			ret = PTR_ERR(irqfd->resamplefd);
+			irqfd->resamplefd = NULL;
+			goto err_put;
+		}
+	}
+
+	mutex_lock(&vm->lock);
+	list_for_each_entry(tmp, &vm->irqfds, link) {
+		if (tmp->eventfd == irqfd->eventfd) {
+			mutex_unlock(&vm->lock);
+			ret = -EBUSY;
+			goto err_put;
+		}
+	}
+	list_add_tail(&irqfd->link, &vm->irqfds);
+
+	/* Hook the eventfd's wake-ups, and deliver what it already holds. */
+	events = vfs_poll(file, &irqfd->pt);
+	if (events & EPOLLIN) {
+		u64 cnt;
+
+		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+		kc_inject(irqfd);
+	}
+
+	irqfd->consumer.token = irqfd->eventfd;
+	ret = irq_bypass_register_consumer(&irqfd->consumer);
+	if (ret)
+		pr_info("kvm-consumer: irqfd for GSI %u has no IRQ bypass: %d\n",
+			irqfd->gsi, ret);
+	irqfd->registered = !ret;
+	mutex_unlock(&vm->lock);
+	fput(file);
+	return 0;
+
+err_put:
+	fput(file);
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
+	eventfd_ctx_put(irqfd->eventfd);
+err_free:
+	kfree(irqfd->pi_desc);
+	mutex_destroy(&irqfd->mode_lock);
+	kfree(irqfd);
+	return ret;
+}
+
+/**
+ * kc_irqfd_deassign - KVM_IRQFD with KVM_IRQFD_FLAG_DEASSIGN
+ * @vm: the VM
+ * @args: fd and gsi of the irqfd to remove
+ *
+ * Return: 0, also when no such irqfd exists (as KVM); -EINVAL for bad
+ * flags; -EBADF or -EINVAL for an fd that is not an open eventfd.
+ */
+int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args)
+{
+	struct kc_irqfd *irqfd, *found = NULL;
+	struct eventfd_ctx *ctx;
+
+	if (args->flags & ~KVM_IRQFD_FLAG_DEASSIGN ||
+	    memchr_inv(args->pad, 0, sizeof(args->pad)))
+		return -EINVAL;
+	ctx = kc_eventfd_get(args->fd, NULL);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+
+	mutex_lock(&vm->lock);
+	list_for_each_entry(irqfd, &vm->irqfds, link) {
+		if (irqfd->eventfd == ctx && irqfd->gsi == args->gsi) {
+			found = irqfd;
+			kc_irqfd_detach(irqfd);
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	eventfd_ctx_put(ctx);
+
+	if (found) {
+		cancel_work_sync(&found->shutdown);
+		kc_irqfd_free(found);
+	}
+	return 0;
+}
+
+/**
+ * kc_irqfd_release_all - tear down every irqfd of a VM being destroyed
+ * @vm: the VM; no ioctl can run on it any more
+ */
+void kc_irqfd_release_all(struct kc_vm *vm)
+{
+	struct kc_irqfd *irqfd, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&vm->lock);
+	list_for_each_entry_safe(irqfd, tmp, &vm->irqfds, link) {
+		kc_irqfd_detach(irqfd);
+		list_add_tail(&irqfd->link, &gone);
+	}
+	mutex_unlock(&vm->lock);
+
+	list_for_each_entry_safe(irqfd, tmp, &gone, link) {
+		cancel_work_sync(&irqfd->shutdown);
+		kc_irqfd_free(irqfd);
+	}
+	/* Shutdowns that detached their irqfd themselves are done too. */
+	flush_workqueue(kc_wq);
+}
+
+/**
+ * kc_irqfd_routes_changed - re-program connected irqfds for new routes
+ * @vm: the VM, with its lock held and its new routes published
+ */
+void kc_irqfd_routes_changed(struct kc_vm *vm)
+{
+	struct kc_irqfd *irqfd;
+
+	lockdep_assert_held(&vm->lock);
+	list_for_each_entry(irqfd, &vm->irqfds, link) {
+		mutex_lock(&irqfd->mode_lock);
+		if (irqfd->producer)
+			kc_update_mode(irqfd);
+		mutex_unlock(&irqfd->mode_lock);
+	}
+}
+
+int kc_irqfd_init(void)
+{
+	kc_wq = alloc_workqueue("kvm-consumer", 0, 0);
+	return kc_wq ? 0 : -ENOMEM;
+}
+
+void kc_irqfd_exit(void)
+{
+	destroy_workqueue(kc_wq);
+}

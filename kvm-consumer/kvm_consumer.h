@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvm-consumer: internal interfaces between its files.
+ *
+ * routing.c  parses routing tables and decides how a route is delivered:
+ *            pure functions, tested by KUnit without any device.
+ * irqfd.c    irqfds: eventfd wake-ups, injection, and the IRQ bypass
+ *            consumer with its posted/remapped programming.
+ * main.c     the char device, one VM per open, and the ioctls.
+ *
+ * Locking: kc_vm.lock (mutex) serializes a VM's ioctls and its irqfd list,
+ * and is held while consumers register and unregister; irqfd.mode_lock
+ * (mutex) guards a consumer's producer and delivery mode. Order: kc_vm.lock,
+ * then the IRQ bypass manager's token lock, then irqfd.mode_lock. Routes
+ * are read under RCU from the eventfd wake-up, which runs in atomic context.
+ */
+#ifndef _KVM_CONSUMER_H
+#define _KVM_CONSUMER_H
+
+#include <linux/atomic.h>
+#include <linux/eventfd.h>
+#include <linux/irqbypass.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <irqbypass/kvm_consumer.h>
+
+/* One parsed routing entry. */
+struct kc_route {
+	u32 gsi;
+	u32 vcpu;		/* the (first) destination APIC id */
+	u32 vector;
+	bool level;		/* an irqchip route: level-triggered */
+	bool multicast;		/* broadcast, or several logical destinations */
+};
+
+/* A routing table, replaced as a whole under RCU. Sorted by GSI. */
+struct kc_routes {
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct kc_route entries[];
+};
+
+struct kc_gsi_stats {
+	atomic64_t injections;
+	atomic64_t resamples;
+};
+
+struct kc_vm {
+	struct mutex lock;		/* ioctls, @irqfds */
+	struct kc_routes __rcu *routes;	/* written under @lock */
+	struct list_head irqfds;	/* under @lock */
+	struct kc_gsi_stats *stats;	/* KC_MAX_ROUTES entries, by GSI */
+};
+
+struct kc_irqfd {
+	struct kc_vm *vm;
+	struct list_head link;		/* in vm->irqfds, under vm->lock */
+	bool dead;			/* torn down; under vm->lock */
+	u32 gsi;
+	struct eventfd_ctx *eventfd;
+	struct eventfd_ctx *resamplefd;	/* RESAMPLE irqfds only */
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct work_struct shutdown;	/* the eventfd was closed */
+	struct work_struct resample;	/* emulated EOI of a level route */
+	bool quiesced;			/* between the consumer's stop and start */
+	atomic_t held;			/* wake-ups while quiesced */
+
+	struct irq_bypass_consumer consumer;
+	bool registered;		/* the manager accepted the consumer */
+	struct mutex mode_lock;		/* the fields below */
+	struct irq_bypass_producer *producer;
+	enum kc_mode mode;
+	enum kc_reason reason;
+	void *pi_desc;			/* posted-interrupt descriptor */
+};
+
+/* routing.c */
+struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
+				  unsigned int nr);
+const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi);
+enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
+			       bool chip_can_post);
+
+/* irqfd.c */
+int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);
+int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args);
+void kc_irqfd_release_all(struct kc_vm *vm);
+void kc_irqfd_routes_changed(struct kc_vm *vm);
+struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
+int kc_irqfd_init(void);
+void kc_irqfd_exit(void);
+
+#endif /* _KVM_CONSUMER_H */

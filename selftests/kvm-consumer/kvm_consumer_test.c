@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/kvm-consumer from user space: routing tables, irqfd bookkeeping
+ * with real eventfds, injection and resample counting, teardown when an
+ * eventfd or the VM goes away, and a randomized run of malformed calls.
+ * Needs no device: it runs in UML and in the test host alike.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <irqbypass/kvm_consumer.h>
+
+#include "kselftest_harness.h"
+
+#define DEV "/dev/kvm-consumer"
+
+struct table {
+	struct kc_routing_hdr hdr;
+	struct kvm_irq_routing_entry e[8];
+};
+
+static struct kvm_irq_routing_entry msi_route(unsigned int gsi, unsigned int dest,
+					      unsigned int vector)
+{
+	struct kvm_irq_routing_entry e = { .gsi = gsi, .type = KVM_IRQ_ROUTING_MSI };
+
+	e.u.msi.address_lo = 0xfee00000u | dest << 12;
+	e.u.msi.data = vector;
+	return e;
+}
+
+static struct kvm_irq_routing_entry level_route(unsigned int gsi, unsigned int pin)
+{
+	struct kvm_irq_routing_entry e = { .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP };
+
+	e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	e.u.irqchip.pin = pin;
+	return e;
+}
+
+static int set_routes(int vm, const struct kvm_irq_routing_entry *e, unsigned int nr)
+{
+	struct table t = { .hdr.nr = nr };
+
+	memcpy(t.e, e, nr * sizeof(*e));
+	return ioctl(vm, KC_SET_GSI_ROUTING, &t);
+}
+
+static int irqfd(int vm, int fd, unsigned int gsi, unsigned int flags, int resamplefd)
+{
+	struct kvm_irqfd a = { .fd = fd, .gsi = gsi, .flags = flags, .resamplefd = resamplefd };
+
+	return ioctl(vm, KC_IRQFD, &a);
+}
+
+static struct kc_gsi_state state(int vm, unsigned int gsi)
+{
+	struct kc_gsi_state s = { .gsi = gsi };
+
+	if (ioctl(vm, KC_GET_GSI_STATE, &s))
+		s.flags = ~0u;
+	return s;
+}
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+FIXTURE(vm) {
+	int vm;
+	int efd;
+};
+
+FIXTURE_SETUP(vm)
+{
+	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31), level_route(5, 5) };
+
+	self->vm = open(DEV, O_RDWR);
+	ASSERT_GE(self->vm, 0) TH_LOG("open %s: %s (is kvm_consumer loaded?)", DEV,
+				      strerror(errno));
+	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_GE(self->efd, 0);
+	ASSERT_EQ(0, set_routes(self->vm, e, 2));
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	close(self->efd);
+	close(self->vm);
+}
+
+TEST_F(vm, routes_reported)
+{
+	struct kc_gsi_state s = state(self->vm, 40);
+
+	EXPECT_EQ(KC_GSI_ROUTED, s.flags);
+	EXPECT_EQ(1, s.vcpu);
+	EXPECT_EQ(0x31, s.vector);
+	EXPECT_EQ(-1, s.host_irq);
+	s = state(self->vm, 5);
+	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_LEVEL, s.flags);
+	EXPECT_EQ(0, state(self->vm, 6).flags);
+}
+
+TEST_F(vm, routing_rejects)
+{
+	struct kvm_irq_routing_entry dup[] = { msi_route(1, 0, 0x30), msi_route(1, 1, 0x31) };
+	struct kvm_irq_routing_entry bad = msi_route(2, 0, 0x30);
+	struct table t = { .hdr.nr = KC_MAX_ROUTES + 1 };
+
+	EXPECT_EQ(-1, set_routes(self->vm, dup, 2));
+	EXPECT_EQ(EINVAL, errno);
+	bad.u.msi.address_lo = 0x12345000;
+	EXPECT_EQ(-1, set_routes(self->vm, &bad, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->vm, KC_SET_GSI_ROUTING, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t.hdr.nr = 1;
+	t.hdr.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->vm, KC_SET_GSI_ROUTING, &t));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->vm, KC_SET_GSI_ROUTING, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* A refused table leaves the old one in place. */
+	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
+	EXPECT_EQ(-1, ioctl(self->vm, _IO('k', 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(vm, irqfd_bookkeeping)
+{
+	int other = eventfd(0, EFD_CLOEXEC);
+	int devnull = open("/dev/null", O_RDWR);
+	int closed = eventfd(0, 0);
+
+	close(closed);
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_IRQFD, state(self->vm, 40).flags);
+	EXPECT_EQ(KC_MODE_NONE, state(self->vm, 40).mode);
+
+	/* One irqfd per eventfd and VM, whatever the GSI. */
+	EXPECT_EQ(-1, irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, irqfd(self->vm, self->efd, 41, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+
+	EXPECT_EQ(-1, irqfd(self->vm, closed, 41, 0, 0));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, irqfd(self->vm, devnull, 41, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, irqfd(self->vm, other, KC_MAX_ROUTES, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, irqfd(self->vm, other, 41, 0x80, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, irqfd(self->vm, other, 41, 0, other));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("a resamplefd without the RESAMPLE flag");
+	EXPECT_EQ(-1, irqfd(self->vm, other, 5, KVM_IRQFD_FLAG_RESAMPLE, closed));
+	EXPECT_EQ(EBADF, errno);
+
+	/* Deassign, then the eventfd is free again; unknown ones are fine. */
+	EXPECT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
+	EXPECT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(self->vm, self->efd, 41, 0, 0));
+	close(other);
+	close(devnull);
+}
+
+TEST_F(vm, injections_counted)
+{
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	for (int i = 0; i < 3; i++)
+		signal_fd(self->efd);
+	EXPECT_EQ(3, state(self->vm, 40).injections);
+	/* The irqfd consumed the signals. */
+	uint64_t v;
+
+	EXPECT_EQ(-1, read(self->efd, &v, sizeof(v)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(vm, level_route_resamples)
+{
+	int rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct pollfd p = { .fd = rfd, .events = POLLIN };
+	uint64_t v;
+
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
+	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_LEVEL | KC_GSI_IRQFD | KC_GSI_RESAMPLE,
+		  state(self->vm, 5).flags);
+	signal_fd(self->efd);
+	ASSERT_EQ(1, poll(&p, 1, 5000)) TH_LOG("no resample after injection");
+	EXPECT_EQ(sizeof(v), read(rfd, &v, sizeof(v)));
+	EXPECT_EQ(1, state(self->vm, 5).injections);
+	EXPECT_EQ(1, state(self->vm, 5).resamples);
+	close(rfd);
+}
+
+TEST_F(vm, eventfd_closed_tears_down)
+{
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	close(self->efd);
+	self->efd = eventfd(0, 0);
+	for (int i = 0; i < 100 && (state(self->vm, 40).flags & KC_GSI_IRQFD); i++)
+		usleep(10000);
+	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
+}
+
+TEST_F(vm, routes_replaced_under_irqfd)
+{
+	struct kvm_irq_routing_entry e[] = { msi_route(40, 2, 0x45) };
+
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, set_routes(self->vm, e, 1));
+	EXPECT_EQ(2, state(self->vm, 40).vcpu);
+	signal_fd(self->efd);
+	EXPECT_EQ(1, state(self->vm, 40).injections);
+	/* No route: the signal is consumed, nothing is injected. */
+	ASSERT_EQ(0, set_routes(self->vm, NULL, 0));
+	signal_fd(self->efd);
+	EXPECT_EQ(1, state(self->vm, 40).injections);
+	EXPECT_EQ(KC_GSI_IRQFD, state(self->vm, 40).flags);
+}
+
+TEST(vm_closed_with_irqfds)
+{
+	int vm = open(DEV, O_RDWR);
+	int fds[16];
+
+	ASSERT_GE(vm, 0);
+	for (int i = 0; i < 16; i++) {
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+		ASSERT_EQ(0, irqfd(vm, fds[i], i, 0, 0));
+	}
+	close(vm);
+	for (int i = 0; i < 16; i++)
+		close(fds[i]);
+}
+
+/* Malformed calls of every kind: clear errnos, and the VM still works. */
+TEST_F(vm, random_malformed_calls)
+{
+	static const int allowed[] = { EINVAL, EBADF, EBUSY, EFAULT, ENOTTY, ENOMEM };
+	unsigned int seed = 0x1bc0de;
+	int calls = 0, refused = 0;
+
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	for (int n = 0; n < 12000; n++) {
+		union {
+			struct table t;
+			struct kvm_irqfd a;
+			struct kc_gsi_state s;
+			unsigned char raw[sizeof(struct table)];
+		} u;
+		unsigned int r = rand_r(&seed);
+		int ret, junk = -1;
+
+		for (size_t i = 0; i < sizeof(u.raw); i++)
+			u.raw[i] = rand_r(&seed);
+		switch (r % 4) {
+		case 0:	/* a table with random entries, few enough to copy */
+			u.t.hdr.nr = rand_r(&seed) % 10;
+			u.t.hdr.flags = r & 0x100 ? rand_r(&seed) : 0;
+			ret = ioctl(self->vm, KC_SET_GSI_ROUTING, &u.t);
+			break;
+		case 1:	/* irqfd with random fds, flags, GSIs, pads */
+			if (r & 0x10) {
+				junk = eventfd(0, EFD_CLOEXEC);
+				u.a.fd = junk;
+			} else if (r & 0x20) {
+				u.a.fd = self->efd;
+			}
+			if (r & 0x40)
+				memset(u.a.pad, 0, sizeof(u.a.pad));
+			u.a.flags &= r & 0x80 ? ~0u : 3;
+			/* Removing the baseline irqfd would be a valid call. */
+			if (u.a.fd == self->efd)
+				u.a.flags &= ~KVM_IRQFD_FLAG_DEASSIGN;
+			ret = ioctl(self->vm, KC_IRQFD, &u.a);
+			if (!ret && junk >= 0 && !(u.a.flags & KVM_IRQFD_FLAG_DEASSIGN))
+				irqfd(self->vm, junk, u.a.gsi, KVM_IRQFD_FLAG_DEASSIGN, 0);
+			break;
+		case 2:
+			ret = ioctl(self->vm, KC_GET_GSI_STATE, &u.s);
+			break;
+		default: /* unknown commands and bad pointers */
+			ret = ioctl(self->vm, r & 1 ? KC_IRQFD : _IOC(r >> 30, 'k', r >> 8 & 0xff, 8),
+				    (void *)(uintptr_t)(r & 0xfff));
+			break;
+		}
+		if (junk >= 0)
+			close(junk);
+		calls++;
+		if (ret) {
+			int ok = 0;
+
+			refused++;
+			for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+				ok |= errno == allowed[i];
+			ASSERT_TRUE(ok) TH_LOG("call %d: unexpected errno %d", n, errno);
+		}
+	}
+	TH_LOG("%d malformed calls, %d refused", calls, refused);
+
+	/* The VM still routes and injects; restore a known table first. */
+	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31) };
+	uint64_t before;
+
+	ASSERT_EQ(0, set_routes(self->vm, e, 1));
+	before = state(self->vm, 40).injections;
+	signal_fd(self->efd);
+	EXPECT_EQ(before + 1, state(self->vm, 40).injections);
+	EXPECT_TRUE(state(self->vm, 40).flags & KC_GSI_IRQFD);
+}
+
+TEST_HARNESS_MAIN
