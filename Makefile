@@ -25,7 +25,7 @@ KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer include -name '
 .NOTPARALLEL:
 
 .PHONY: all modules check-abi check checkpatch sparse check-kunit deps \
-	linux-source clean harness check-testhost demo shell
+	linux-source clean harness selftests check-testhost demo shell
 
 all: modules
 
@@ -74,10 +74,19 @@ check-kunit: linux-source
 harness:
 	$(MAKE) -C harness OUT=$(BUILD)/harness
 
+# C tests of the char devices, on the kernel's kselftest harness.
+SELFTEST_CFLAGS = -O2 -Wall -Werror -I$(LINUX_SRC)/tools/testing/selftests \
+	-I$(CURDIR)/include/uapi
+selftests: linux-source
+	mkdir -p $(BUILD)/selftests
+	$(CC) $(SELFTEST_CFLAGS) -o $(BUILD)/selftests/kvm_consumer_test \
+		selftests/kvm-consumer/kvm_consumer_test.c
+
 TESTHOST = KDIR=$(KDIR) BUILD=$(BUILD) selftests/testhost/run.sh
 
-check-testhost: modules harness
+check-testhost: modules harness selftests
 	$(TESTHOST) -- selftests/testhost/stock-tests.sh
+	$(TESTHOST) -- selftests/testhost/participant-tests.sh
 
 shell: modules harness
 	$(TESTHOST) --shell

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Streams every irqbypass tracepoint, and KVM's MSI injections, to user
- * space. Consumer events of KVM irqfds also carry the irqfd's GSI and VM,
+ * Streams every irqbypass tracepoint, KVM's MSI injections and
+ * kvm-consumer's delivery modes to user space. Consumer events of KVM irqfds also carry the irqfd's GSI and VM,
  * read with CO-RE from the kvm module's BTF.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <irqbypass/kvm_consumer.h>
 #include <irqbypass/tracepoints.h>
 #include "irqbypass_events.h"
 
@@ -167,6 +168,24 @@ int kvm_msi(struct kvm_msi_record *ctx)
 		return 0;
 	e->msi_addr = ctx->address;
 	e->msi_data = ctx->data;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp/kvm_consumer/kc_mode")
+int kc_mode(struct kc_tp_mode *ctx)
+{
+	struct ibe_event *e = reserve(IBE_KC_MODE);
+
+	if (!e)
+		return 0;
+	e->token = ctx->token;
+	e->irq = ctx->host_irq;
+	e->gsi = ctx->gsi;
+	e->vcpu = ctx->vcpu;
+	e->vector = ctx->vector;
+	e->mode = ctx->mode;
+	e->reason = ctx->reason;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

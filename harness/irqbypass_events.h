@@ -27,6 +27,7 @@ enum ibe_kind {
 	IBE_CONNECT_FAIL,
 	IBE_DISCONNECT,
 	IBE_KVM_MSI,		/* kvm:kvm_msi_set_irq: an MSI injected */
+	IBE_KC_MODE,		/* kvm_consumer:kc_mode: a delivery mode set */
 };
 
 #define IBE_COMM_LEN 16
@@ -49,6 +50,10 @@ struct ibe_event {
 	ibe_u64 kvm;		/* consumer events: the irqfd's struct kvm, or 0 */
 	ibe_u64 msi_addr;	/* IBE_KVM_MSI */
 	ibe_u64 msi_data;
+	ibe_u32 vcpu;		/* IBE_KC_MODE: the route's, with gsi and irq */
+	ibe_u32 vector;
+	ibe_u32 mode;		/* enum kc_mode */
+	ibe_u32 reason;		/* enum kc_reason */
 };
 
 #endif /* IRQBYPASS_EVENTS_H */

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include <irqbypass/kvm_consumer.h>
 #include <irqbypass/tracepoints.h>
 
 #include "trace_session.h"
@@ -73,6 +74,29 @@ const char *step_name(unsigned int step)
 	return "?";
 }
 
+const char *mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case KC_MODE_NONE: return "no producer";
+	case KC_MODE_POSTED: return "posted";
+	case KC_MODE_REMAPPED: return "remapped";
+	}
+	return "?";
+}
+
+const char *reason_name(unsigned int reason)
+{
+	switch (reason) {
+	case KC_REASON_NOT_MSI: return "non-MSI route";
+	case KC_REASON_MULTICAST: return "multicast route";
+	case KC_REASON_NO_POSTING: return "no posting capability";
+	case KC_REASON_NO_VCPU_AFFINITY: return "chip without vCPU affinity";
+	case KC_REASON_NO_ROUTE: return "no route";
+	case KC_REASON_AFFINITY_FAILED: return "irq_set_vcpu_affinity failed";
+	}
+	return "none";
+}
+
 class View {
 public:
 	void print(const Event &e)
@@ -122,6 +146,12 @@ public:
 			       name_of(producers_, e.token, producer_name(e.irq)).c_str(),
 			       name_of(consumers_, e.token, consumer_name(e)).c_str(),
 			       e.side == IRQBYPASS_SIDE_PRODUCER ? "producer" : "consumer");
+			break;
+		case IBE_KC_MODE:
+			printf("%9.3fs  MODE          kvm-consumer GSI %d (irq %d, vCPU %u, vector %#x): %s%s%s\n",
+			       t, e.gsi, e.irq, e.vcpu, e.vector, mode_name(e.mode),
+			       e.mode == KC_MODE_REMAPPED ? ", " : "",
+			       e.mode == KC_MODE_REMAPPED ? reason_name(e.reason) : "");
 			break;
 		case IBE_KVM_MSI:
 			msis_++;

@@ -25,6 +25,7 @@ const char *kind_name(unsigned int kind)
 	case IBE_CONNECT_FAIL: return "connect_fail";
 	case IBE_DISCONNECT: return "disconnect";
 	case IBE_KVM_MSI: return "kvm_msi";
+	case IBE_KC_MODE: return "kc_mode";
 	}
 	return "?";
 }
@@ -79,6 +80,9 @@ TraceSession::TraceSession()
 	kvm_attached_ = exists("/sys/kernel/tracing/events/kvm/kvm_msi_set_irq");
 	if (!kvm_attached_)
 		bpf_program__set_autoload(skel_->progs.kvm_msi, false);
+	kc_attached_ = exists("/sys/kernel/tracing/events/kvm_consumer/kc_mode");
+	if (!kc_attached_)
+		bpf_program__set_autoload(skel_->progs.kc_mode, false);
 
 	err = irqbypass_events__load(skel_);
 	if (!err)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // A live stream of irqbypass events: loads irqbypass_events.bpf.c, attaches
-// it to the irqbypass tracepoints (and kvm:kvm_msi_set_irq when kvm is
-// loaded) and collects what its ring buffer delivers, so that tests can
+// it to the irqbypass tracepoints (and kvm:kvm_msi_set_irq and
+// kvm_consumer:kc_mode when those modules are loaded) and collects what its ring buffer delivers, so that tests can
 // wait for an event or for the absence of one.
 #pragma once
 
@@ -51,6 +51,7 @@ public:
 	// Called from the polling thread for every event, if set.
 	void on_event(std::function<void(const Event &)> fn);
 	bool kvm_attached() const { return kvm_attached_; }
+	bool kc_attached() const { return kc_attached_; }
 
 private:
 	void poll_loop();
@@ -59,6 +60,7 @@ private:
 	irqbypass_events *skel_ = nullptr;
 	::ring_buffer *rb_ = nullptr;
 	bool kvm_attached_ = false;
+	bool kc_attached_ = false;
 	std::mutex mu_;
 	std::condition_variable cv_;
 	std::vector<Event> events_;

@@ -304,9 +304,9 @@ KvmVm::KvmVm(unsigned int vcpus)
 	}
 }
 
-void KvmVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+// A routing table in the kernel's layout: nr, flags, entries at offset 8.
+static std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes)
 {
-	/* The kernel's layout: nr, flags, then the entries at offset 8. */
 	const size_t hdr = 2 * sizeof(__u32);
 	std::vector<char> buf(hdr + routes.size() * sizeof(struct kvm_irq_routing_entry));
 	__u32 nr = routes.size();
@@ -322,29 +322,75 @@ void KvmVm::set_msi_routes(const std::vector<MsiRoute> &routes)
 		e.u.msi.data = routes[i].vector;
 		memcpy(buf.data() + hdr + i * sizeof(e), &e, sizeof(e));
 	}
-	if (ioctl(vm_.get(), kSetGsiRouting, buf.data()))
+	return buf;
+}
+
+void KvmVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+{
+	std::vector<char> table = msi_routing_table(routes);
+
+	if (ioctl(vm_.get(), kSetGsiRouting, table.data()))
 		fail("KVM_SET_GSI_ROUTING");
+}
+
+// KVM_IRQFD and KC_IRQFD take the same struct.
+static void irqfd_ioctl(int vm, unsigned long cmd, int eventfd, unsigned int gsi,
+			unsigned int flags, const char *what)
+{
+	struct kvm_irqfd irqfd = {};
+
+	irqfd.fd = eventfd;
+	irqfd.gsi = gsi;
+	irqfd.flags = flags;
+	if (ioctl(vm, cmd, &irqfd))
+		fail(what);
 }
 
 void KvmVm::irqfd_assign(int eventfd, unsigned int gsi)
 {
-	struct kvm_irqfd irqfd = {};
-
-	irqfd.fd = eventfd;
-	irqfd.gsi = gsi;
-	if (ioctl(vm_.get(), KVM_IRQFD, &irqfd))
-		fail("KVM_IRQFD assign");
+	irqfd_ioctl(vm_.get(), KVM_IRQFD, eventfd, gsi, 0, "KVM_IRQFD assign");
 }
 
 void KvmVm::irqfd_deassign(int eventfd, unsigned int gsi)
 {
-	struct kvm_irqfd irqfd = {};
+	irqfd_ioctl(vm_.get(), KVM_IRQFD, eventfd, gsi, KVM_IRQFD_FLAG_DEASSIGN,
+		    "KVM_IRQFD deassign");
+}
 
-	irqfd.fd = eventfd;
-	irqfd.gsi = gsi;
-	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
-	if (ioctl(vm_.get(), KVM_IRQFD, &irqfd))
-		fail("KVM_IRQFD deassign");
+KcVm::KcVm()
+{
+	vm_.reset(open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC));
+	if (!vm_)
+		fail("open /dev/kvm-consumer");
+}
+
+void KcVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+{
+	std::vector<char> table = msi_routing_table(routes);
+
+	if (ioctl(vm_.get(), KC_SET_GSI_ROUTING, table.data()))
+		fail("KC_SET_GSI_ROUTING");
+}
+
+void KcVm::irqfd_assign(int eventfd, unsigned int gsi)
+{
+	irqfd_ioctl(vm_.get(), KC_IRQFD, eventfd, gsi, 0, "KC_IRQFD assign");
+}
+
+void KcVm::irqfd_deassign(int eventfd, unsigned int gsi)
+{
+	irqfd_ioctl(vm_.get(), KC_IRQFD, eventfd, gsi, KVM_IRQFD_FLAG_DEASSIGN,
+		    "KC_IRQFD deassign");
+}
+
+struct kc_gsi_state KcVm::state(unsigned int gsi)
+{
+	struct kc_gsi_state st = {};
+
+	st.gsi = gsi;
+	if (ioctl(vm_.get(), KC_GET_GSI_STATE, &st))
+		fail("KC_GET_GSI_STATE");
+	return st;
 }
 
 } // namespace irqbypass

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <irqbypass/kvm_consumer.h>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,21 @@ public:
 private:
 	Fd kvm_, vm_;
 	std::vector<Fd> vcpus_;
+};
+
+// A kvm-consumer VM: /dev/kvm-consumer, the irqfd-style reference consumer.
+class KcVm {
+public:
+	KcVm();
+	// MSI routes as in KvmVm; @level_pins adds IOAPIC routes (gsi = pin).
+	void set_msi_routes(const std::vector<MsiRoute> &routes);
+	void irqfd_assign(int eventfd, unsigned int gsi);
+	void irqfd_deassign(int eventfd, unsigned int gsi);
+	struct kc_gsi_state state(unsigned int gsi);
+	int fd() const { return vm_.get(); }
+
+private:
+	Fd vm_;
 };
 
 } // namespace irqbypass

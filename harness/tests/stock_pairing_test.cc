@@ -120,7 +120,7 @@ Registration vfio_trigger(VfioDevice &dev, int fd)
 	return registered(IBE_REGISTER_PRODUCER, getpid());
 }
 
-Registration kvm_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
+Registration assign_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
 {
 	vm.set_msi_routes({ { gsi, 0, kVector } });
 	vm.irqfd_assign(fd, gsi);
@@ -171,7 +171,7 @@ TEST_F(StockPairing, MsiVfioFirst)
 	EXPECT_TRUE(trace->none_within(kind_is(IBE_CONNECT), 200ms));
 
 	KvmVm vm;
-	Registration c = kvm_irqfd(vm, fd.get());
+	Registration c = assign_irqfd(vm, fd.get());
 	expect_connected(p, c);
 }
 
@@ -181,7 +181,7 @@ TEST_F(StockPairing, MsiKvmFirst)
 	Fd fd = make_eventfd();
 	KvmVm vm;
 
-	Registration c = kvm_irqfd(vm, fd.get());
+	Registration c = assign_irqfd(vm, fd.get());
 	EXPECT_TRUE(trace->none_within(kind_is(IBE_CONNECT), 200ms));
 	Registration p = vfio_trigger(dev, fd.get());
 	expect_connected(p, c);
@@ -213,7 +213,7 @@ TEST_P(TeardownTest, DisconnectsOnce)
 	auto vm = std::make_unique<KvmVm>();
 	Fd fd = make_eventfd();
 	Registration p = vfio_trigger(*dev, fd.get());
-	Registration c = kvm_irqfd(*vm, fd.get());
+	Registration c = assign_irqfd(*vm, fd.get());
 	unsigned int side = IRQBYPASS_SIDE_PRODUCER;
 
 	expect_connected(p, c);
@@ -313,7 +313,7 @@ TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
 	KvmVm vm;
 
 	Registration pa = vfio_trigger(a, fd.get());
-	Registration c = kvm_irqfd(vm, fd.get());
+	Registration c = assign_irqfd(vm, fd.get());
 	expect_connected(pa, c);
 
 	Registration pb = vfio_trigger(b, fd.get());
@@ -339,10 +339,10 @@ TEST_F(StockPairing, EventfdReusedByTwoVms)
 	auto vm2 = std::make_unique<KvmVm>();
 
 	Registration p = vfio_trigger(dev, fd.get());
-	Registration c1 = kvm_irqfd(*vm1, fd.get());
+	Registration c1 = assign_irqfd(*vm1, fd.get());
 	expect_connected(p, c1);
 
-	Registration c2 = kvm_irqfd(*vm2, fd.get());
+	Registration c2 = assign_irqfd(*vm2, fd.get());
 	EXPECT_EQ(c2.ret, -EBUSY) << "one consumer per token";
 
 	vm2->irqfd_deassign(fd.get(), kGsi);
@@ -360,7 +360,7 @@ TEST_F(StockPairing, RealMsiDelivered)
 	KvmVm vm;
 
 	Registration p = vfio_trigger(dev, fd.get());
-	Registration c = kvm_irqfd(vm, fd.get());
+	Registration c = assign_irqfd(vm, fd.get());
 	expect_connected(p, c);
 
 	dev.enable_bus_master();

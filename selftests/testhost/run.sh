@@ -74,7 +74,7 @@ trap 'rm -rf "$run"' EXIT
 printf '%q ' "$@" > "$run/cmd"
 echo >> "$run/cmd"
 
-append="console=ttyS0 panic=-1 quiet intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell"
+append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2G
 	-nographic -no-reboot
 	-device intel-iommu,intremap=on

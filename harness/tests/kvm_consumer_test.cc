@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+// kvm-consumer paired with the stock vfio-pci (the edu device's MSI): the
+// pairing, the delivery mode and its reason, real MSIs counted per GSI, and
+// every teardown, asserted from the traced events and the GSI query.
+#include <gtest/gtest.h>
+
+#include <linux/vfio.h>
+#include <set>
+#include <thread>
+#include <unistd.h>
+
+#include <irqbypass/kvm_consumer.h>
+#include <irqbypass/tracepoints.h>
+
+#include "testbed.h"
+#include "trace_session.h"
+#include "vmm.h"
+
+using namespace irqbypass;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kWait = 10s;
+constexpr auto kSettle = 500ms;
+constexpr unsigned int kGsi = 40;
+constexpr unsigned int kVector = 0x31;
+
+TraceSession *trace;
+std::vector<std::string> edus;
+
+struct Pair {
+	std::uint64_t token = 0;
+	int irq = -1;
+};
+
+class KvmConsumer : public ::testing::Test {
+protected:
+	static void SetUpTestSuite()
+	{
+		edus = edu_devices();
+		for (const auto &bdf : edus)
+			bind_vfio_pci(bdf);
+		trace = new TraceSession();
+	}
+
+	static void TearDownTestSuite()
+	{
+		delete trace;
+		trace = nullptr;
+	}
+
+	void SetUp() override
+	{
+		ASSERT_FALSE(edus.empty()) << "no edu device";
+		ASSERT_TRUE(trace->kc_attached()) << "kvm_consumer is not loaded";
+		trace->mark();
+	}
+
+	void TearDown() override
+	{
+		auto deadline = Clock::now() + kWait;
+
+		while (Clock::now() < deadline && !debugfs_lines("consumers").empty())
+			std::this_thread::sleep_for(50ms);
+		EXPECT_TRUE(debugfs_lines("producers").empty());
+		EXPECT_TRUE(debugfs_lines("consumers").empty());
+	}
+
+	// VFIO MSI vector 0 and a kvm-consumer irqfd on the same eventfd.
+	Pair pair(VfioDevice &dev, KcVm &vm, int fd, unsigned int gsi = kGsi)
+	{
+		Pair p;
+
+		dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
+		vm.set_msi_routes({ { gsi, 0, kVector } });
+		vm.irqfd_assign(fd, gsi);
+		auto e = trace->wait_for(kind_is(IBE_CONNECT), kWait);
+		EXPECT_TRUE(e) << "no connect";
+		if (!e)
+			return p;
+		EXPECT_EQ(e->ret, 0);
+		p.token = e->token;
+		p.irq = e->irq;
+		EXPECT_EQ(p.irq, msi_irqs(dev.bdf())[0]);
+		return p;
+	}
+
+	// The next kc_mode event of @token.
+	std::optional<Event> mode_event(std::uint64_t token)
+	{
+		static std::set<std::uint64_t> seen;
+		auto e = trace->wait_for([&](const Event &ev) {
+			return ev.kind == IBE_KC_MODE && ev.token == token && !seen.count(ev.ts_ns);
+		}, kWait);
+
+		if (e)
+			seen.insert(e->ts_ns);
+		return e;
+	}
+};
+
+} // namespace
+
+// On the emulated VT-d there is no posting capability: remapped, and why.
+TEST_F(KvmConsumer, PairsRemappedForLackOfPosting)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KcVm vm;
+	Pair p = pair(dev, vm, fd.get());
+
+	auto m = mode_event(p.token);
+	ASSERT_TRUE(m) << "no kc_mode event";
+	EXPECT_EQ(m->mode, (unsigned int)KC_MODE_REMAPPED);
+	EXPECT_EQ(m->reason, (unsigned int)KC_REASON_NO_POSTING);
+	EXPECT_EQ(m->irq, p.irq);
+	EXPECT_EQ(m->gsi, (int)kGsi);
+	EXPECT_EQ(m->vector, kVector);
+
+	struct kc_gsi_state st = vm.state(kGsi);
+	EXPECT_EQ(st.flags, KC_GSI_ROUTED | KC_GSI_IRQFD | KC_GSI_CONNECTED);
+	EXPECT_EQ(st.mode, (unsigned int)KC_MODE_REMAPPED);
+	EXPECT_EQ(st.reason, (unsigned int)KC_REASON_NO_POSTING);
+	EXPECT_EQ(st.host_irq, p.irq);
+	RecordProperty("edu_mode", "remapped: no posting capability");
+}
+
+// Each routing change re-evaluates the connected irqfd, as KVM does.
+TEST_F(KvmConsumer, RouteChangesReevaluate)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KcVm vm;
+	Pair p = pair(dev, vm, fd.get());
+
+	ASSERT_TRUE(mode_event(p.token));
+	vm.set_msi_routes({ { kGsi, 0xff, kVector } });	/* broadcast */
+	auto m = mode_event(p.token);
+	ASSERT_TRUE(m);
+	EXPECT_EQ(m->reason, (unsigned int)KC_REASON_MULTICAST);
+	vm.set_msi_routes({});
+	m = mode_event(p.token);
+	ASSERT_TRUE(m);
+	EXPECT_EQ(m->reason, (unsigned int)KC_REASON_NO_ROUTE);
+	vm.set_msi_routes({ { kGsi, 0, kVector } });
+	m = mode_event(p.token);
+	ASSERT_TRUE(m);
+	EXPECT_EQ(m->reason, (unsigned int)KC_REASON_NO_POSTING);
+}
+
+// Real MSIs from the edu device are injected and counted on the GSI.
+TEST_F(KvmConsumer, RealMsisCountedPerGsi)
+{
+	constexpr int kRaises = 5;
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KcVm vm;
+	Pair p = pair(dev, vm, fd.get());
+	std::uint64_t before = irq_count(p.irq);
+
+	dev.enable_bus_master();
+	for (int i = 0; i < kRaises; i++) {
+		dev.bar_write32(0, EDU_IRQ_RAISE, 1);
+		std::this_thread::sleep_for(50ms);
+		dev.bar_write32(0, EDU_IRQ_ACK, 1);
+	}
+	std::this_thread::sleep_for(kSettle);
+	EXPECT_EQ(irq_count(p.irq) - before, (std::uint64_t)kRaises);
+	EXPECT_EQ(vm.state(kGsi).injections, (std::uint64_t)kRaises);
+	EXPECT_EQ(vm.state(kGsi + 1).injections, 0u);
+}
+
+enum class Teardown { IrqfdDeassign, VmClosed, EventfdClosed, VfioDisabled };
+
+class KcTeardown : public KvmConsumer,
+		   public ::testing::WithParamInterface<Teardown> {};
+
+TEST_P(KcTeardown, DisconnectsOnce)
+{
+	auto dev = std::make_unique<VfioDevice>(edus[0]);
+	auto vm = std::make_unique<KcVm>();
+	Fd fd = make_eventfd();
+	Pair p = pair(*dev, *vm, fd.get());
+	unsigned int side = IRQBYPASS_SIDE_CONSUMER;
+
+	switch (GetParam()) {
+	case Teardown::IrqfdDeassign:
+		vm->irqfd_deassign(fd.get(), kGsi);
+		break;
+	case Teardown::VmClosed:
+		vm.reset();
+		break;
+	case Teardown::EventfdClosed:
+		/* VFIO holds the eventfd too: drop it there first. */
+		dev->disable(VFIO_PCI_MSI_IRQ_INDEX);
+		side = IRQBYPASS_SIDE_PRODUCER;
+		fd.reset();
+		break;
+	case Teardown::VfioDisabled:
+		dev->disable(VFIO_PCI_MSI_IRQ_INDEX);
+		side = IRQBYPASS_SIDE_PRODUCER;
+		break;
+	}
+	auto e = trace->wait_for(kind_token(IBE_DISCONNECT, p.token), kWait);
+	ASSERT_TRUE(e);
+	EXPECT_EQ(e->side, side);
+	if (vm) {
+		auto m = mode_event(p.token);	/* the remapped one */
+		ASSERT_TRUE(m);
+		m = mode_event(p.token);
+		ASSERT_TRUE(m);
+		EXPECT_EQ(m->mode, (unsigned int)KC_MODE_NONE) << "bypass undone";
+	}
+	dev.reset();
+	vm.reset();
+	fd.reset();
+	EXPECT_EQ(trace->collect(kind_token(IBE_DISCONNECT, p.token), kSettle).size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vmm, KcTeardown,
+			 ::testing::Values(Teardown::IrqfdDeassign, Teardown::VmClosed,
+					   Teardown::EventfdClosed, Teardown::VfioDisabled),
+			 [](const auto &info) {
+				 switch (info.param) {
+				 case Teardown::IrqfdDeassign: return "IrqfdDeassign";
+				 case Teardown::VmClosed: return "VmClosed";
+				 case Teardown::EventfdClosed: return "EventfdClosed";
+				 case Teardown::VfioDisabled: return "VfioDisabled";
+				 }
+				 return "unknown";
+			 });
+
+// The same eventfd in two kvm-consumer VMs: the second consumer is refused,
+// its irqfd still works without bypass, and the pair survives it.
+TEST_F(KvmConsumer, EventfdInTwoVms)
+{
+	VfioDevice dev(edus[0]);
+	Fd fd = make_eventfd();
+	KcVm vm1, vm2;
+	Pair p = pair(dev, vm1, fd.get());
+
+	vm2.set_msi_routes({ { kGsi, 0, kVector } });
+	vm2.irqfd_assign(fd.get(), kGsi);
+	auto r = trace->wait_for([&](const Event &e) {
+		return e.kind == IBE_REGISTER_CONSUMER && e.ret == -EBUSY;
+	}, kWait);
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->token, p.token);
+	EXPECT_EQ(vm2.state(kGsi).flags, KC_GSI_ROUTED | KC_GSI_IRQFD);
+	vm2.irqfd_deassign(fd.get(), kGsi);
+	EXPECT_TRUE(trace->none_within(kind_is(IBE_DISCONNECT), kSettle));
+	EXPECT_EQ(vm1.state(kGsi).flags & KC_GSI_CONNECTED, KC_GSI_CONNECTED);
+}
