@@ -122,6 +122,7 @@ int TraceSession::handle(void *ctx, void *data, size_t size)
 	{
 		std::lock_guard<std::mutex> lock(self->mu_);
 		self->events_.push_back(e);
+		self->taken_.push_back(false);
 		if (self->on_event_)
 			self->on_event_(e);
 	}
@@ -156,21 +157,37 @@ void TraceSession::mark()
 	mark_ = events_.size();
 }
 
-std::optional<Event> TraceSession::wait_for(const Pred &pred,
-					    std::chrono::milliseconds timeout)
+std::optional<Event> TraceSession::find(const Pred &pred,
+					std::chrono::milliseconds timeout, bool take)
 {
 	std::unique_lock<std::mutex> lock(mu_);
 	auto deadline = Clock::now() + timeout;
 	size_t seen = mark_;
 
 	for (;;) {
-		for (; seen < events_.size(); seen++)
-			if (pred(events_[seen]))
-				return events_[seen];
+		for (; seen < events_.size(); seen++) {
+			if ((take && taken_[seen]) || !pred(events_[seen]))
+				continue;
+			if (take)
+				taken_[seen] = true;
+			return events_[seen];
+		}
 		if (cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
 		    seen == events_.size())
 			return std::nullopt;
 	}
+}
+
+std::optional<Event> TraceSession::wait_for(const Pred &pred,
+					    std::chrono::milliseconds timeout)
+{
+	return find(pred, timeout, false);
+}
+
+std::optional<Event> TraceSession::take(const Pred &pred,
+					std::chrono::milliseconds timeout)
+{
+	return find(pred, timeout, true);
 }
 
 bool TraceSession::none_within(const Pred &pred, std::chrono::milliseconds window)

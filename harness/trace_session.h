@@ -40,6 +40,9 @@ public:
 	// it up to @timeout.
 	std::optional<Event> wait_for(const Pred &pred,
 				      std::chrono::milliseconds timeout);
+	// As wait_for(), but never returns the same event twice: for reading
+	// a sequence of similar events one by one.
+	std::optional<Event> take(const Pred &pred, std::chrono::milliseconds timeout);
 	// True if no event matching @pred arrives within @window.
 	bool none_within(const Pred &pred, std::chrono::milliseconds window);
 	// Every event since the last mark() matching @pred, after waiting
@@ -55,6 +58,8 @@ public:
 
 private:
 	void poll_loop();
+	std::optional<Event> find(const Pred &pred, std::chrono::milliseconds timeout,
+				  bool take);
 	static int handle(void *ctx, void *data, size_t size);
 
 	irqbypass_events *skel_ = nullptr;
@@ -64,6 +69,7 @@ private:
 	std::mutex mu_;
 	std::condition_variable cv_;
 	std::vector<Event> events_;
+	std::vector<bool> taken_;	/* by take(), parallel to events_ */
 	size_t mark_ = 0;
 	std::function<void(const Event &)> on_event_;
 	bool stop_ = false;

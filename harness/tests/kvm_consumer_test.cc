@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <linux/vfio.h>
-#include <set>
 #include <thread>
 #include <unistd.h>
 
 #include <irqbypass/kvm_consumer.h>
 #include <irqbypass/tracepoints.h>
 
+#include "edu_fixture.h"
 #include "testbed.h"
 #include "trace_session.h"
 #include "vmm.h"
@@ -21,50 +21,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kWait = 10s;
-constexpr auto kSettle = 500ms;
 constexpr unsigned int kGsi = 40;
 constexpr unsigned int kVector = 0x31;
-
-TraceSession *trace;
-std::vector<std::string> edus;
 
 struct Pair {
 	std::uint64_t token = 0;
 	int irq = -1;
 };
 
-class KvmConsumer : public ::testing::Test {
+class KvmConsumer : public EduTest {
 protected:
-	static void SetUpTestSuite()
-	{
-		edus = edu_devices();
-		for (const auto &bdf : edus)
-			bind_vfio_pci(bdf);
-		trace = new TraceSession();
-	}
-
-	static void TearDownTestSuite()
-	{
-		delete trace;
-		trace = nullptr;
-	}
-
 	void SetUp() override
 	{
-		ASSERT_FALSE(edus.empty()) << "no edu device";
+		EduTest::SetUp();
 		ASSERT_TRUE(trace->kc_attached()) << "kvm_consumer is not loaded";
-		trace->mark();
-	}
-
-	void TearDown() override
-	{
-		auto deadline = Clock::now() + kWait;
-
-		while (Clock::now() < deadline && !debugfs_lines("consumers").empty())
-			std::this_thread::sleep_for(50ms);
-		EXPECT_TRUE(debugfs_lines("producers").empty());
-		EXPECT_TRUE(debugfs_lines("consumers").empty());
 	}
 
 	// VFIO MSI vector 0 and a kvm-consumer irqfd on the same eventfd.
@@ -89,14 +59,7 @@ protected:
 	// The next kc_mode event of @token.
 	std::optional<Event> mode_event(std::uint64_t token)
 	{
-		static std::set<std::uint64_t> seen;
-		auto e = trace->wait_for([&](const Event &ev) {
-			return ev.kind == IBE_KC_MODE && ev.token == token && !seen.count(ev.ts_ns);
-		}, kWait);
-
-		if (e)
-			seen.insert(e->ts_ns);
-		return e;
+		return trace->take(kind_token(IBE_KC_MODE, token), kWait);
 	}
 };
 

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <set>
 #include <cstdlib>
 #include <linux/vfio.h>
 #include <sys/syscall.h>
@@ -16,6 +15,7 @@
 
 #include <irqbypass/tracepoints.h>
 
+#include "edu_fixture.h"
 #include "testbed.h"
 #include "trace_session.h"
 #include "vmm.h"
@@ -25,13 +25,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kWait = 10s;
-constexpr auto kSettle = 500ms;
 constexpr unsigned int kGsi = 40;
 constexpr unsigned int kVector = 0x31;
-
-TraceSession *trace;
-std::vector<std::string> edus;
 
 // What one side's registration said, from its event.
 struct Registration {
@@ -43,11 +38,10 @@ struct Registration {
 };
 
 // The next registration event of @tgid, one not returned before.
-Registration registered(unsigned int kind, unsigned int tgid)
+Registration registered(TraceSession *trace, unsigned int kind, unsigned int tgid)
 {
-	static std::set<std::uint64_t> returned;	/* by timestamp */
-	auto e = trace->wait_for([&](const Event &ev) {
-		return ev.kind == kind && ev.tgid == tgid && !returned.count(ev.ts_ns);
+	auto e = trace->take([&](const Event &ev) {
+		return ev.kind == kind && ev.tgid == tgid;
 	}, kWait);
 	Registration r;
 
@@ -55,7 +49,6 @@ Registration registered(unsigned int kind, unsigned int tgid)
 		ADD_FAILURE() << "no " << kind_name(kind) << " event from " << tgid;
 		return r;
 	}
-	returned.insert(e->ts_ns);
 	r.token = e->token;
 	r.object = kind == IBE_REGISTER_PRODUCER ? e->producer : e->consumer;
 	r.irq = e->irq;
@@ -64,83 +57,48 @@ Registration registered(unsigned int kind, unsigned int tgid)
 	return r;
 }
 
-Pred on_token(unsigned int kind, std::uint64_t token)
-{
-	return kind_token(kind, token);
-}
-
-size_t count(unsigned int kind, std::uint64_t token)
-{
-	return trace->collect(on_token(kind, token), kSettle).size();
-}
-
-// The manager holds nothing once every pair is torn down.
-void expect_manager_empty()
-{
-	auto deadline = Clock::now() + kWait;
-
-	while (Clock::now() < deadline &&
-	       !(debugfs_lines("producers").empty() && debugfs_lines("consumers").empty()))
-		std::this_thread::sleep_for(50ms);
-	EXPECT_TRUE(debugfs_lines("producers").empty());
-	EXPECT_TRUE(debugfs_lines("consumers").empty());
-	EXPECT_TRUE(debugfs_lines("pairs").empty());
-}
-
-class StockPairing : public ::testing::Test {
+class StockPairing : public EduTest {
 protected:
-	static void SetUpTestSuite()
-	{
-		edus = edu_devices();
-		for (const auto &bdf : edus)
-			bind_vfio_pci(bdf);
-		trace = new TraceSession();
-	}
-
-	static void TearDownTestSuite()
-	{
-		delete trace;
-		trace = nullptr;
-	}
-
 	void SetUp() override
 	{
-		ASSERT_FALSE(edus.empty()) << "no edu device (1234:11e8) on this host";
+		EduTest::SetUp();
 		ASSERT_TRUE(trace->kvm_attached()) << "kvm is not loaded";
-		trace->mark();
 	}
 
-	void TearDown() override { expect_manager_empty(); }
+	size_t count(unsigned int kind, std::uint64_t token)
+	{
+		return trace->collect(kind_token(kind, token), kSettle).size();
+	}
+
+	// VFIO's MSI vector 0 of @dev gets @fd; the producer's registration.
+	Registration vfio_trigger(VfioDevice &dev, int fd)
+	{
+		dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
+		return registered(trace, IBE_REGISTER_PRODUCER, getpid());
+	}
+
+	Registration assign_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
+	{
+		vm.set_msi_routes({ { gsi, 0, kVector } });
+		vm.irqfd_assign(fd, gsi);
+		return registered(trace, IBE_REGISTER_CONSUMER, getpid());
+	}
+
+	void expect_connected(const Registration &p, const Registration &c)
+	{
+		EXPECT_EQ(p.ret, 0);
+		EXPECT_EQ(c.ret, 0);
+		EXPECT_EQ(p.token, c.token) << "both sides registered the eventfd's context";
+		auto e = trace->wait_for(kind_token(IBE_CONNECT, p.token), kWait);
+		ASSERT_TRUE(e) << "no connect for token " << std::hex << p.token;
+		EXPECT_EQ(e->ret, 0);
+		EXPECT_EQ(e->producer, p.object);
+		EXPECT_EQ(e->consumer, c.object);
+		EXPECT_EQ(e->irq, p.irq) << "connect names the producer's host irq";
+		EXPECT_EQ(e->gsi, (int)kGsi) << "the consumer is the irqfd of our GSI";
+		EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+	}
 };
-
-// VFIO's MSI vector 0 of @dev gets @fd; returns the producer's registration.
-Registration vfio_trigger(VfioDevice &dev, int fd)
-{
-	dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
-	return registered(IBE_REGISTER_PRODUCER, getpid());
-}
-
-Registration assign_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
-{
-	vm.set_msi_routes({ { gsi, 0, kVector } });
-	vm.irqfd_assign(fd, gsi);
-	return registered(IBE_REGISTER_CONSUMER, getpid());
-}
-
-void expect_connected(const Registration &p, const Registration &c)
-{
-	EXPECT_EQ(p.ret, 0);
-	EXPECT_EQ(c.ret, 0);
-	EXPECT_EQ(p.token, c.token) << "both sides registered the eventfd's context";
-	auto e = trace->wait_for(on_token(IBE_CONNECT, p.token), kWait);
-	ASSERT_TRUE(e) << "no connect for token " << std::hex << p.token;
-	EXPECT_EQ(e->ret, 0);
-	EXPECT_EQ(e->producer, p.object);
-	EXPECT_EQ(e->consumer, c.object);
-	EXPECT_EQ(e->irq, p.irq) << "connect names the producer's host irq";
-	EXPECT_EQ(e->gsi, (int)kGsi) << "the consumer is the irqfd of our GSI";
-	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
-}
 
 } // namespace
 
@@ -232,7 +190,7 @@ TEST_P(TeardownTest, DisconnectsOnce)
 		dev.reset();	/* vfio releases the device first */
 		break;
 	}
-	auto e = trace->wait_for(on_token(IBE_DISCONNECT, p.token), kWait);
+	auto e = trace->wait_for(kind_token(IBE_DISCONNECT, p.token), kWait);
 	ASSERT_TRUE(e);
 	EXPECT_EQ(e->side, side);
 	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
@@ -278,8 +236,8 @@ TEST_P(VmmProcessTest, DisconnectsOnce)
 	}
 	close(to_child[0]);
 
-	Registration p = registered(IBE_REGISTER_PRODUCER, pid);
-	Registration c = registered(IBE_REGISTER_CONSUMER, pid);
+	Registration p = registered(trace, IBE_REGISTER_PRODUCER, pid);
+	Registration c = registered(trace, IBE_REGISTER_CONSUMER, pid);
 	expect_connected(p, c);
 
 	if (sig)
@@ -293,7 +251,7 @@ TEST_P(VmmProcessTest, DisconnectsOnce)
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 
-	ASSERT_TRUE(trace->wait_for(on_token(IBE_DISCONNECT, p.token), kWait));
+	ASSERT_TRUE(trace->wait_for(kind_token(IBE_DISCONNECT, p.token), kWait));
 	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
 }
 
