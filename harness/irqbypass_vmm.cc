@@ -5,11 +5,16 @@
 // interrupts on an edu device, and tears everything down again.
 //
 // usage: irqbypass-vmm --bdf BDF [--kvm-first] [--gsi N] [--raise N]
-//                      [--second-vm]
+//                      [--second-vm] [--kvm-consumer]
+//
+// --kvm-consumer uses /dev/kvm-consumer (the reference consumer) for the
+// VMs instead of KVM.
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <linux/vfio.h>
 #include <thread>
 
@@ -19,10 +24,15 @@
 using namespace irqbypass;
 using namespace std::chrono_literals;
 
-static void step(const char *fmt, const char *arg = "", unsigned int n = 0)
+__attribute__((format(printf, 1, 2)))
+static void step(const char *fmt, ...)
 {
+	va_list ap;
+
 	printf("vmm: ");
-	printf(fmt, arg, n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
 	printf("\n");
 	fflush(stdout);
 }
@@ -36,7 +46,7 @@ static void pause()
 int main(int argc, char **argv)
 {
 	const char *bdf = nullptr;
-	bool kvm_first = false, second_vm = false;
+	bool kvm_first = false, second_vm = false, kc = false;
 	unsigned int gsi = 40, raises = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -46,6 +56,8 @@ int main(int argc, char **argv)
 			kvm_first = true;
 		else if (!strcmp(argv[i], "--second-vm"))
 			second_vm = true;
+		else if (!strcmp(argv[i], "--kvm-consumer"))
+			kc = true;
 		else if (!strcmp(argv[i], "--gsi") && i + 1 < argc)
 			gsi = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--raise") && i + 1 < argc)
@@ -54,15 +66,21 @@ int main(int argc, char **argv)
 			bdf = nullptr, i = argc;
 	}
 	if (!bdf) {
-		fprintf(stderr, "usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n",
+		fprintf(stderr, "usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm] [--kvm-consumer]\n",
 			argv[0]);
 		return 2;
 	}
 
 	try {
 		bind_vfio_pci(bdf);
+		auto new_vm = [kc]() -> std::unique_ptr<IrqfdVm> {
+			if (kc)
+				return std::make_unique<KcVm>();
+			return std::make_unique<KvmVm>();
+		};
+		const char *ioctl_name = kc ? "KC_IRQFD" : "KVM_IRQFD";
 		VfioDevice dev(bdf);
-		KvmVm vm;
+		std::unique_ptr<IrqfdVm> vm = new_vm();
 		Fd fd = make_eventfd();
 		auto assign_vfio = [&] {
 			step("VFIO_DEVICE_SET_IRQS: %s MSI vector 0 -> eventfd", bdf);
@@ -70,13 +88,16 @@ int main(int argc, char **argv)
 			pause();
 		};
 		auto assign_kvm = [&] {
-			step("KVM_IRQFD: the same eventfd -> GSI %s%u (MSI route to APIC 0, vector 0x31)", "", gsi);
-			vm.set_msi_routes({ { gsi, 0, 0x31 } });
-			vm.irqfd_assign(fd.get(), gsi);
+			step("%s: the same eventfd -> GSI %u (MSI route to APIC 0, vector 0x31)",
+			     ioctl_name, gsi);
+			vm->set_msi_routes({ { gsi, 0, 0x31 } });
+			vm->irqfd_assign(fd.get(), gsi);
 			pause();
 		};
 
-		step("VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s opened through VFIO", bdf);
+		step(kc ? "VM created (open /dev/kvm-consumer); device %s opened through VFIO" :
+			  "VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s opened through VFIO",
+		     bdf);
 		pause();
 		if (kvm_first) {
 			assign_kvm();
@@ -88,37 +109,43 @@ int main(int argc, char **argv)
 
 		if (raises) {
 			dev.enable_bus_master();
-			step("raising %s%u interrupts on the edu device (BAR0 + 0x60)", "", raises);
+			step("raising %u interrupts on the edu device (BAR0 + 0x60)", raises);
 			for (unsigned int i = 0; i < raises; i++) {
 				dev.bar_write32(0, EDU_IRQ_RAISE, 1);
 				std::this_thread::sleep_for(100ms);
 				dev.bar_write32(0, EDU_IRQ_ACK, 1);
 			}
 			pause();
+			if (auto *kcvm = dynamic_cast<KcVm *>(vm.get())) {
+				struct kc_gsi_state st = kcvm->state(gsi);
+
+				step("kvm-consumer GSI %u: %llu interrupts injected, host irq %d",
+				     gsi, (unsigned long long)st.injections, st.host_irq);
+			}
 		}
 
 		if (second_vm) {
-			KvmVm vm2;
+			std::unique_ptr<IrqfdVm> vm2 = new_vm();
 
-			step("a second VM tries KVM_IRQFD with the same eventfd%s", "");
-			vm2.set_msi_routes({ { gsi, 0, 0x31 } });
-			vm2.irqfd_assign(fd.get(), gsi);
+			step("a second VM tries %s with the same eventfd", ioctl_name);
+			vm2->set_msi_routes({ { gsi, 0, 0x31 } });
+			vm2->irqfd_assign(fd.get(), gsi);
 			pause();
-			step("the second VM deassigns its irqfd and exits%s", "");
-			vm2.irqfd_deassign(fd.get(), gsi);
+			step("the second VM deassigns its irqfd and exits");
+			vm2->irqfd_deassign(fd.get(), gsi);
 			pause();
 		}
 
-		step("KVM_IRQFD deassign%s", "");
-		vm.irqfd_deassign(fd.get(), gsi);
+		step("%s deassign", ioctl_name);
+		vm->irqfd_deassign(fd.get(), gsi);
 		pause();
-		step("VFIO_DEVICE_SET_IRQS: MSI disabled%s", "");
+		step("VFIO_DEVICE_SET_IRQS: MSI disabled");
 		dev.disable(VFIO_PCI_MSI_IRQ_INDEX);
 		pause();
 	} catch (const std::exception &ex) {
 		fprintf(stderr, "irqbypass-vmm: %s\n", ex.what());
 		return 1;
 	}
-	step("done%s", "");
+	step("done");
 	return 0;
 }

@@ -76,13 +76,22 @@ struct MsiRoute {
 	unsigned int vector;
 };
 
-class KvmVm {
+// What a VMM does with a VM's interrupts, whichever consumer backs it.
+class IrqfdVm {
+public:
+	virtual ~IrqfdVm() = default;
+	virtual void set_msi_routes(const std::vector<MsiRoute> &routes) = 0;
+	virtual void irqfd_assign(int eventfd, unsigned int gsi) = 0;
+	virtual void irqfd_deassign(int eventfd, unsigned int gsi) = 0;
+};
+
+class KvmVm : public IrqfdVm {
 public:
 	// Creates a VM with an in-kernel irqchip and @vcpus vCPUs.
 	explicit KvmVm(unsigned int vcpus = 1);
-	void set_msi_routes(const std::vector<MsiRoute> &routes);
-	void irqfd_assign(int eventfd, unsigned int gsi);
-	void irqfd_deassign(int eventfd, unsigned int gsi);
+	void set_msi_routes(const std::vector<MsiRoute> &routes) override;
+	void irqfd_assign(int eventfd, unsigned int gsi) override;
+	void irqfd_deassign(int eventfd, unsigned int gsi) override;
 	int fd() const { return vm_.get(); }
 
 private:
@@ -91,13 +100,12 @@ private:
 };
 
 // A kvm-consumer VM: /dev/kvm-consumer, the irqfd-style reference consumer.
-class KcVm {
+class KcVm : public IrqfdVm {
 public:
 	KcVm();
-	// MSI routes as in KvmVm; @level_pins adds IOAPIC routes (gsi = pin).
-	void set_msi_routes(const std::vector<MsiRoute> &routes);
-	void irqfd_assign(int eventfd, unsigned int gsi);
-	void irqfd_deassign(int eventfd, unsigned int gsi);
+	void set_msi_routes(const std::vector<MsiRoute> &routes) override;
+	void irqfd_assign(int eventfd, unsigned int gsi) override;
+	void irqfd_deassign(int eventfd, unsigned int gsi) override;
 	struct kc_gsi_state state(unsigned int gsi);
 	int fd() const { return vm_.get(); }
 

@@ -160,8 +160,8 @@ static void kc_del_producer(struct irq_bypass_consumer *cons,
 	mutex_lock(&irqfd->mode_lock);
 	WARN_ON(irqfd->producer != prod);
 	kc_unpost(irqfd);
-	irqfd->producer = NULL;
 	kc_set_mode(irqfd, NULL, KC_MODE_NONE, KC_REASON_NONE);
+	irqfd->producer = NULL;
 	mutex_unlock(&irqfd->mode_lock);
 }
 

@@ -16,6 +16,9 @@ done)
 echo "demo: edu devices: $*"
 echo
 
+# The reference consumer too, loaded before the trace attaches to it.
+insmod "$top/kvm-consumer/kvm_consumer.ko" || echo "demo: no kvm-consumer"
+
 "$bin/irqbypass-trace" &
 trace=$!
 sleep 2
@@ -29,6 +32,12 @@ echo
 echo "== 3. A second VM tries to take the same eventfd"
 "$bin/irqbypass-vmm" --bdf "$1" --gsi 42 --second-vm
 echo
+
+if [ -d /sys/module/kvm_consumer ]; then
+	echo "== 4. kvm-consumer, the reference consumer, says how it delivers"
+	"$bin/irqbypass-vmm" --bdf "$1" --gsi 43 --kvm-consumer --raise 2
+	echo
+fi
 
 sleep 1
 kill -INT $trace
