@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The test host: boots Debian's own kernel (the version the modules are
-# built for) under qemu (TCG, q35, -cpu max, emulated intel-iommu with
+# built for) under qemu (single-threaded TCG, q35, -cpu max, emulated intel-iommu with
 # interrupt remapping, two edu PCI devices, 2 vCPUs) with a busybox
 # initramfs that mounts this machine's root read-only over virtio-9p and
 # runs a command inside it, as root. Everything built here (modules,
@@ -74,8 +74,11 @@ trap 'rm -rf "$run"' EXIT
 printf '%q ' "$@" > "$run/cmd"
 echo >> "$run/cmd"
 
+# Single-threaded TCG: with one host thread per vCPU, the guest kernel's
+# live text patching (int3-based, as when KVM or a tracepoint flips a static
+# key) now and then froze both vCPUs; 2 vCPUs taking turns never did.
 append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 2G
 	-nographic -no-reboot
 	-device intel-iommu,intremap=on
 	-device edu -device edu -nic none
