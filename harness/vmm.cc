@@ -13,6 +13,8 @@
 #include <sstream>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -140,7 +142,7 @@ std::uint64_t irq_count(int irq)
 	return total;
 }
 
-void bind_vfio_pci(const std::string &bdf)
+void bind_driver(const std::string &bdf, const std::string &driver)
 {
 	std::string dev = "/sys/bus/pci/devices/" + bdf;
 	char link[PATH_MAX];
@@ -148,17 +150,22 @@ void bind_vfio_pci(const std::string &bdf)
 
 	if (n > 0) {
 		link[n] = 0;
-		if (strstr(link, "/vfio-pci"))
+		if (std::string(strrchr(link, '/') + 1) == driver)
 			return;
 		write_file(dev + "/driver/unbind", bdf);
 	}
-	if (system("modprobe vfio-pci") != 0)
-		fail("modprobe vfio-pci");
-	write_file(dev + "/driver_override", "vfio-pci");
+	write_file(dev + "/driver_override", driver);
 	write_file("/sys/bus/pci/drivers_probe", bdf);
 }
 
-VfioDevice::VfioDevice(const std::string &bdf) : bdf_(bdf)
+void bind_vfio_pci(const std::string &bdf)
+{
+	if (system("modprobe vfio-pci") != 0)
+		fail("modprobe vfio-pci");
+	bind_driver(bdf, "vfio-pci");
+}
+
+VfioDevice::VfioDevice(const std::string &bdf) : IrqDevice(bdf)
 {
 	char link[PATH_MAX];
 	std::string dev = "/sys/bus/pci/devices/" + bdf;
@@ -196,7 +203,7 @@ VfioDevice::VfioDevice(const std::string &bdf) : bdf_(bdf)
 		fail("VFIO_GROUP_GET_DEVICE_FD " + bdf);
 }
 
-unsigned int VfioDevice::irq_count(unsigned int index)
+unsigned int IrqDevice::irq_count(unsigned int index)
 {
 	struct vfio_irq_info info = {};
 
@@ -208,8 +215,8 @@ unsigned int VfioDevice::irq_count(unsigned int index)
 	return info.count;
 }
 
-void VfioDevice::set_triggers(unsigned int index, unsigned int start,
-			      const std::vector<int> &fds)
+void IrqDevice::set_triggers(unsigned int index, unsigned int start,
+			     const std::vector<int> &fds)
 {
 	size_t sz = sizeof(struct vfio_irq_set) + fds.size() * sizeof(int32_t);
 	std::vector<char> buf(sz);
@@ -229,7 +236,7 @@ void VfioDevice::set_triggers(unsigned int index, unsigned int start,
 		fail("VFIO_DEVICE_SET_IRQS (eventfds)");
 }
 
-void VfioDevice::disable(unsigned int index)
+void IrqDevice::disable(unsigned int index)
 {
 	struct vfio_irq_set set = {
 		.argsz = sizeof(set),
@@ -283,6 +290,40 @@ std::uint32_t VfioDevice::bar_read32(unsigned int bar, std::uint64_t off)
 	if (pread(device_.get(), &val, sizeof(val), base + off) != sizeof(val))
 		fail("BAR read");
 	return val;
+}
+
+PciProducer::PciProducer(const std::string &bdf) : IrqDevice(bdf)
+{
+	std::string path = "/dev/vfio-pci-producer-" + bdf;
+
+	bind_driver(bdf, "vfio_pci_producer");
+	device_.reset(open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!device_)
+		fail("open " + path);
+}
+
+PciBar::PciBar(const std::string &bdf, unsigned int bar)
+{
+	std::string path = "/sys/bus/pci/devices/" + bdf + "/resource" + std::to_string(bar);
+	struct stat st;
+
+	fd_.reset(open(path.c_str(), O_RDWR | O_SYNC | O_CLOEXEC));
+	if (!fd_ || fstat(fd_.get(), &st))
+		fail("open " + path);
+	size_ = st.st_size;
+	map_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
+	if (map_ == MAP_FAILED)
+		fail("mmap " + path);
+}
+
+PciBar::~PciBar()
+{
+	munmap(map_, size_);
+}
+
+void PciBar::write32(std::uint64_t off, std::uint32_t val)
+{
+	*reinterpret_cast<volatile std::uint32_t *>(static_cast<char *>(map_) + off) = val;
 }
 
 KvmVm::KvmVm(unsigned int vcpus)

@@ -40,15 +40,16 @@ std::vector<int> msi_irqs(const std::string &bdf);
 std::string irq_name(int irq);
 std::uint64_t irq_count(int irq);
 
-// Binds @bdf to vfio-pci (driver_override + drivers_probe), loading
-// vfio-pci if needed; a no-op if already bound.
+// Binds @bdf to vfio-pci, loading vfio-pci if needed.
 void bind_vfio_pci(const std::string &bdf);
 
-class VfioDevice {
+// A device fd taking VFIO's interrupt ioctls: a VFIO device, or the
+// char device of vfio-pci-producer.
+class IrqDevice {
 public:
-	explicit VfioDevice(const std::string &bdf);
+	explicit IrqDevice(const std::string &bdf) : bdf_(bdf) {}
+	virtual ~IrqDevice() = default;
 	const std::string &bdf() const { return bdf_; }
-	int iommu_group() const { return group_id_; }
 	// Vector count of an interrupt index (VFIO_PCI_MSI_IRQ_INDEX, ...).
 	unsigned int irq_count(unsigned int index);
 	// Trigger eventfds for vectors start.., -1 to remove one.
@@ -56,6 +57,16 @@ public:
 			  const std::vector<int> &fds);
 	// Disables the index: every trigger removed.
 	void disable(unsigned int index);
+
+protected:
+	std::string bdf_;
+	Fd device_;
+};
+
+class VfioDevice : public IrqDevice {
+public:
+	explicit VfioDevice(const std::string &bdf);
+	int iommu_group() const { return group_id_; }
 	// Config space and BAR access.
 	void enable_bus_master();
 	void bar_write32(unsigned int bar, std::uint64_t off, std::uint32_t val);
@@ -64,9 +75,33 @@ public:
 private:
 	std::uint64_t region_offset(unsigned int index);
 
-	std::string bdf_;
 	int group_id_ = -1;
-	Fd container_, group_, device_;
+	Fd container_, group_;
+};
+
+// vfio-pci-producer's char device for @bdf, binding the device to it first.
+class PciProducer : public IrqDevice {
+public:
+	explicit PciProducer(const std::string &bdf);
+};
+
+// Binds @bdf to @driver (driver_override + drivers_probe), unbinding it from
+// its current driver; a no-op if already bound to @driver.
+void bind_driver(const std::string &bdf, const std::string &driver);
+
+// A PCI BAR mapped through sysfs (resourceN), whatever the driver.
+class PciBar {
+public:
+	PciBar(const std::string &bdf, unsigned int bar);
+	~PciBar();
+	PciBar(const PciBar &) = delete;
+	PciBar &operator=(const PciBar &) = delete;
+	void write32(std::uint64_t off, std::uint32_t val);
+
+private:
+	Fd fd_;
+	size_t size_ = 0;
+	void *map_;
 };
 
 // An MSI route: what a guest programs into the device for one vector.

@@ -3,7 +3,7 @@
 #
 # The test host: boots Debian's own kernel (the version the modules are
 # built for) under qemu (single-threaded TCG, q35, -cpu max, emulated intel-iommu with
-# interrupt remapping, two edu PCI devices, 2 vCPUs) with a busybox
+# interrupt remapping, two edu PCI devices and an e1000e for MSI-X, 2 vCPUs) with a busybox
 # initramfs that mounts this machine's root read-only over virtio-9p and
 # runs a command inside it, as root. Everything built here (modules,
 # harness) is therefore at the same path in the guest.
@@ -81,7 +81,7 @@ append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$ru
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 2G
 	-nographic -no-reboot
 	-device intel-iommu,intremap=on
-	-device edu -device edu -nic none
+	-device edu -device edu -device e1000e -nic none
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
@@ -94,7 +94,7 @@ if [ $shell = 1 ]; then
 	exit 0
 fi
 
-say "booting $kver under qemu (TCG), running: $*"
+say "booting $kver under qemu (single-threaded TCG), running: $*"
 start=$(date +%s)
 status=0
 if [ $live = 1 ]; then

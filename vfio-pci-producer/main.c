@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_pci_producer: a PCI driver that turns a device's MSI or MSI-X
+ * vectors into eventfds, each registered as an IRQ bypass producer, with
+ * the VFIO interrupt ioctls and nothing else (no BAR or config access).
+ *
+ * Binding: the id table matches no device; bind one explicitly with
+ *   echo vfio_pci_producer > /sys/bus/pci/devices/$BDF/driver_override
+ *   echo $BDF > /sys/bus/pci/drivers_probe
+ * A device with neither MSI nor MSI-X is refused (-ENODEV).
+ *
+ * Char device: /dev/vfio-pci-producer-<BDF>, e.g.
+ * /dev/vfio-pci-producer-0000:00:03.0, a misc device, mode 0600 (root).
+ * One opener at a time (-EBUSY otherwise). Its ioctls are VFIO's, on
+ * struct vfio_irq_info and struct vfio_irq_set of <linux/vfio.h>:
+ *  - VFIO_DEVICE_GET_IRQ_INFO: MSI and MSI-X report the vectors the device
+ *    offers with VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE; INTx, ERR
+ *    and REQ report 0 vectors (not supported); other indexes -EINVAL.
+ *  - VFIO_DEVICE_SET_IRQS: VFIO_IRQ_SET_ACTION_TRIGGER on MSI or MSI-X,
+ *    validated and handled as VFIO does (see irqs.c), except that a bad fd
+ *    in a block changes nothing, and that enabling fails with -ENOSPC
+ *    rather than returning a smaller vector count when the device cannot
+ *    have all the vectors asked for.
+ * Closing the char device disables MSI/MSI-X and releases everything.
+ *
+ * sysfs: /sys/bus/pci/devices/<BDF>/irq_bypass_failures counts the
+ * producer registrations the IRQ bypass manager refused on that device
+ * since it was bound. Such a vector still signals its eventfd.
+ *
+ * Lifetime: the device state is reference counted (the binding and the
+ * open file hold one each). Unbinding does not wait for the file to be
+ * closed: remove() releases every vector and disables the device at once,
+ * marks the state dead and drops its reference; ioctls on a file still open
+ * then fail with -ENODEV and its close only drops the last reference.
+ */
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "producer.h"
+
+#define VPP_NAME "vfio_pci_producer"
+
+static void vpp_free(struct kref *ref)
+{
+	struct vpp_device *vdev = container_of(ref, struct vpp_device, ref);
+
+	mutex_destroy(&vdev->lock);
+	pci_dev_put(vdev->pdev);
+	kfree(vdev->misc.name);
+	kfree(vdev);
+}
+
+static u32 vpp_irq_count(struct vpp_device *vdev, u32 index)
+{
+	switch (index) {
+	case VFIO_PCI_MSI_IRQ_INDEX:
+		return vdev->msi_count;
+	case VFIO_PCI_MSIX_IRQ_INDEX:
+		return vdev->msix_count;
+	default:
+		return 0;
+	}
+}
+
+static int vpp_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() holds misc_mtx: remove() cannot have freed us yet. */
+	struct vpp_device *vdev = container_of(file->private_data,
+					       struct vpp_device, misc);
+	int ret;
+
+	ret = nonseekable_open(inode, file);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vdev->lock);
+	if (vdev->dead) {
+		ret = -ENODEV;
+	} else if (vdev->opened) {
+		ret = -EBUSY;
+	} else {
+		vdev->opened = true;
+		kref_get(&vdev->ref);
+		file->private_data = vdev;
+	}
+	mutex_unlock(&vdev->lock);
+
+	return ret;
+}
+
+static int vpp_release(struct inode *inode, struct file *file)
+{
+	struct vpp_device *vdev = file->private_data;
+
+	mutex_lock(&vdev->lock);
+	vpp_disable_irqs(vdev);
+	vdev->opened = false;
+	mutex_unlock(&vdev->lock);
+
+	kref_put(&vdev->ref, vpp_free);
+	return 0;
+}
+
+static long vpp_ioctl_get_irq_info(struct vpp_device *vdev,
+				   struct vfio_irq_info __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
+	struct vfio_irq_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+
+	info.count = vpp_irq_count(vdev, info.index);
+	if (info.index == VFIO_PCI_MSI_IRQ_INDEX ||
+	    info.index == VFIO_PCI_MSIX_IRQ_INDEX)
+		info.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
+	else
+		info.flags = 0;
+
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/*
+ * The checks of vfio_set_irqs_validate_and_prepare(), in its order and with
+ * its errors, against the @max vectors the device offers on the index. On
+ * success *@data_size is the size of the data following the header.
+ */
+static int vpp_validate_set_irqs(const struct vfio_irq_set *hdr, u32 max,
+				 size_t *data_size)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	size_t size;
+
+	if (hdr->argsz < minsz || hdr->index >= VFIO_PCI_NUM_IRQS ||
+	    hdr->count >= U32_MAX - hdr->start ||
+	    (hdr->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
+			    VFIO_IRQ_SET_ACTION_TYPE_MASK)))
+		return -EINVAL;
+
+	if (hdr->start >= max || hdr->start + hdr->count > max)
+		return -EINVAL;
+
+	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+	case VFIO_IRQ_SET_DATA_NONE:
+		size = 0;
+		break;
+	case VFIO_IRQ_SET_DATA_BOOL:
+		size = sizeof(u8);
+		break;
+	case VFIO_IRQ_SET_DATA_EVENTFD:
+		size = sizeof(s32);
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	*data_size = size * hdr->count;
+	if (hdr->argsz - minsz < *data_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* VFIO has no MSI masking: triggers only, anything else is -ENOTTY. */
+static bool vpp_is_msi_trigger(const struct vfio_irq_set *hdr)
+{
+	return (hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) ==
+	       VFIO_IRQ_SET_ACTION_TRIGGER &&
+	       (hdr->index == VFIO_PCI_MSI_IRQ_INDEX ||
+		hdr->index == VFIO_PCI_MSIX_IRQ_INDEX);
+}
+
+static long vpp_ioctl_set_irqs(struct vpp_device *vdev,
+			       struct vfio_irq_set __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size;
+	void *data = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+
+	ret = vpp_validate_set_irqs(&hdr, vpp_irq_count(vdev, hdr.index),
+				    &data_size);
+	if (ret)
+		return ret;
+
+	if (data_size) {
+		data = memdup_user(&arg->data, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+
+	mutex_lock(&vdev->lock);
+	if (vdev->dead)
+		ret = -ENODEV;
+	else if (!vpp_is_msi_trigger(&hdr))
+		ret = -ENOTTY;
+	else
+		ret = vpp_set_irqs_trigger(vdev, hdr.flags, hdr.index,
+					   hdr.start, hdr.count, data);
+	mutex_unlock(&vdev->lock);
+
+	kfree(data);
+	return ret;
+}
+
+static long vpp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vpp_device *vdev = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	bool dead;
+
+	mutex_lock(&vdev->lock);
+	dead = vdev->dead;
+	mutex_unlock(&vdev->lock);
+	if (dead)
+		return -ENODEV;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return vpp_ioctl_get_irq_info(vdev, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return vpp_ioctl_set_irqs(vdev, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations vpp_fops = {
+	.owner = THIS_MODULE,
+	.open = vpp_open,
+	.release = vpp_release,
+	.unlocked_ioctl = vpp_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static ssize_t irq_bypass_failures_show(struct device *dev,
+					struct device_attribute *attr, char *buf)
+{
+	struct vpp_device *vdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&vdev->bypass_failures));
+}
+static DEVICE_ATTR_RO(irq_bypass_failures);
+
+static struct attribute *vpp_attrs[] = {
+	&dev_attr_irq_bypass_failures.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vpp);
+
+static int vpp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vpp_device *vdev;
+	int ret;
+
+	if (!pdev->msi_cap && !pdev->msix_cap) {
+		dev_err(&pdev->dev,
+			"no MSI or MSI-X capability: no interrupt to produce\n");
+		return -ENODEV;
+	}
+
+	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	if (!vdev)
+		return -ENOMEM;
+	kref_init(&vdev->ref);
+	mutex_init(&vdev->lock);
+	vdev->pdev = pci_dev_get(pdev);
+	vdev->irq_index = VPP_IRQ_NONE;
+	vdev->msi_count = max(pci_msi_vec_count(pdev), 0);
+	vdev->msix_count = max(pci_msix_vec_count(pdev), 0);
+
+	vdev->misc.name = kasprintf(GFP_KERNEL, "vfio-pci-producer-%s",
+				    pci_name(pdev));
+	if (!vdev->misc.name) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	vdev->misc.minor = MISC_DYNAMIC_MINOR;
+	vdev->misc.fops = &vpp_fops;
+	vdev->misc.parent = &pdev->dev;
+	vdev->misc.mode = 0600;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_put;
+	/* MSIs are memory writes from the device. */
+	pci_set_master(pdev);
+	/* Only MSI and MSI-X are handled: keep INTx quiet. */
+	pci_intx(pdev, 0);
+	pci_set_drvdata(pdev, vdev);
+
+	ret = misc_register(&vdev->misc);
+	if (ret)
+		goto err_disable;
+	return 0;
+
+err_disable:
+	pci_clear_master(pdev);
+	pci_disable_device(pdev);
+err_put:
+	kref_put(&vdev->ref, vpp_free);
+	return ret;
+}
+
+static void vpp_remove(struct pci_dev *pdev)
+{
+	struct vpp_device *vdev = pci_get_drvdata(pdev);
+
+	/* No open from now on; a file already open keeps vdev alive. */
+	misc_deregister(&vdev->misc);
+
+	mutex_lock(&vdev->lock);
+	vpp_disable_irqs(vdev);
+	vdev->dead = true;
+	mutex_unlock(&vdev->lock);
+
+	/* INTx as drivers expect to find it. */
+	pci_intx(pdev, 1);
+	pci_clear_master(pdev);
+	pci_disable_device(pdev);
+	kref_put(&vdev->ref, vpp_free);
+}
+
+/* Matches nothing: devices are bound through driver_override only. */
+static const struct pci_device_id vpp_ids[] = {
+	{ }
+};
+
+static struct pci_driver vpp_driver = {
+	.name = VPP_NAME,
+	.id_table = vpp_ids,
+	.probe = vpp_probe,
+	.remove = vpp_remove,
+	.dev_groups = vpp_groups,
+};
+module_pci_driver(vpp_driver);
+
+MODULE_LICENSE("GPL v2");
+MODULE_DESCRIPTION("PCI MSI/MSI-X interrupts as eventfds and IRQ bypass producers");
