@@ -142,18 +142,27 @@ std::uint64_t irq_count(int irq)
 	return total;
 }
 
+std::string driver_of(const std::string &bdf)
+{
+	std::string link_path = "/sys/bus/pci/devices/" + bdf + "/driver";
+	char link[PATH_MAX];
+	ssize_t n = readlink(link_path.c_str(), link, sizeof(link) - 1);
+
+	if (n <= 0)
+		return "";
+	link[n] = 0;
+	return strrchr(link, '/') + 1;
+}
+
 void bind_driver(const std::string &bdf, const std::string &driver)
 {
 	std::string dev = "/sys/bus/pci/devices/" + bdf;
-	char link[PATH_MAX];
-	ssize_t n = readlink((dev + "/driver").c_str(), link, sizeof(link) - 1);
+	std::string current = driver_of(bdf);
 
-	if (n > 0) {
-		link[n] = 0;
-		if (std::string(strrchr(link, '/') + 1) == driver)
-			return;
+	if (current == driver)
+		return;
+	if (!current.empty())
 		write_file(dev + "/driver/unbind", bdf);
-	}
 	write_file(dev + "/driver_override", driver);
 	write_file("/sys/bus/pci/drivers_probe", bdf);
 }

@@ -85,6 +85,8 @@ public:
 	explicit PciProducer(const std::string &bdf);
 };
 
+// The name of the driver bound to @bdf, "" if none.
+std::string driver_of(const std::string &bdf);
 // Binds @bdf to @driver (driver_override + drivers_probe), unbinding it from
 // its current driver; a no-op if already bound to @driver.
 void bind_driver(const std::string &bdf, const std::string &driver);

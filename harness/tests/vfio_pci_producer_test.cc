@@ -76,29 +76,10 @@ int write_sysfs(const std::string &path, const std::string &s)
 	return err;
 }
 
-// The name of the driver bound to @bdf, "" if none.
-std::string driver_of(const std::string &bdf)
-{
-	char link[PATH_MAX];
-	ssize_t n = readlink((pci_dir(bdf) + "/driver").c_str(), link, sizeof(link) - 1);
-
-	if (n <= 0)
-		return "";
-	link[n] = 0;
-	return strrchr(link, '/') + 1;
-}
-
 // Binds @bdf to vfio_pci_producer the documented way.
 bool bind_producer(const std::string &bdf)
 {
-	std::string drv = driver_of(bdf);
-
-	if (drv == kDriver)
-		return true;
-	if (!drv.empty())
-		write_sysfs(pci_dir(bdf) + "/driver/unbind", bdf);
-	write_sysfs(pci_dir(bdf) + "/driver_override", kDriver);
-	write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+	bind_driver(bdf, kDriver);
 	return driver_of(bdf) == kDriver;
 }
 
@@ -192,41 +173,11 @@ std::uint64_t wait_eventfd(int fd, std::chrono::milliseconds timeout = 2000ms)
 	return drain_eventfd(fd);
 }
 
-// BAR0 of a PCI device through sysfs: the driver exposes no BAR.
-class Bar0 {
-public:
-	explicit Bar0(const std::string &bdf)
-	{
-		struct stat st;
-
-		fd_.reset(open((pci_dir(bdf) + "/resource0").c_str(), O_RDWR | O_SYNC | O_CLOEXEC));
-		if (!fd_ || fstat(fd_.get(), &st))
-			throw std::system_error(errno, std::generic_category(), "open resource0");
-		size_ = st.st_size;
-		map_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
-		if (map_ == MAP_FAILED)
-			throw std::system_error(errno, std::generic_category(), "mmap resource0");
-	}
-	~Bar0() { munmap(map_, size_); }
-	Bar0(const Bar0 &) = delete;
-	Bar0 &operator=(const Bar0 &) = delete;
-
-	void write32(std::uint64_t off, std::uint32_t val)
-	{
-		*reinterpret_cast<volatile std::uint32_t *>(static_cast<char *>(map_) + off) = val;
-	}
-
-private:
-	Fd fd_;
-	size_t size_ = 0;
-	void *map_ = MAP_FAILED;
-};
-
 // Raises @n MSIs on an edu device, one at a time, each acked once the
 // eventfd @efd saw it; returns the sum of the eventfd's counts.
 std::uint64_t raise_edu_msis(const std::string &bdf, int efd, int n)
 {
-	Bar0 bar(bdf);
+	PciBar bar(bdf, 0);
 	std::uint64_t total = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -732,7 +683,7 @@ TEST_F(KvmPairing, RealMsiInjected)
 	std::uint64_t before = irq_count(p.irq);
 	trace->mark();
 	{
-		Bar0 bar(bdf_);
+		PciBar bar(bdf_, 0);
 
 		for (int i = 0; i < kRaises; i++) {
 			bar.write32(EDU_IRQ_RAISE, 1);
