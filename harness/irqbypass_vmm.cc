@@ -110,11 +110,9 @@ int main(int argc, char **argv)
 		if (raises) {
 			dev.enable_bus_master();
 			step("raising %u interrupts on the edu device (BAR0 + 0x60)", raises);
-			for (unsigned int i = 0; i < raises; i++) {
-				dev.bar_write32(0, EDU_IRQ_RAISE, 1);
-				std::this_thread::sleep_for(100ms);
-				dev.bar_write32(0, EDU_IRQ_ACK, 1);
-			}
+			raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
+				dev.bar_write32(0, off, val);
+			}, raises, 100ms);
 			pause();
 			if (auto *kcvm = dynamic_cast<KcVm *>(vm.get())) {
 				struct kc_gsi_state st = kcvm->state(gsi);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <dirent.h>
 #include <fstream>
+#include <thread>
 
 namespace irqbypass {
 
@@ -47,6 +48,16 @@ std::vector<std::string> debugfs_lines(const std::string &file)
 		if (!s.empty())
 			out.push_back(s);
 	return out;
+}
+
+void raise_edu_irqs(const std::function<void(std::uint64_t, std::uint32_t)> &write32,
+		    int n, std::chrono::milliseconds gap)
+{
+	for (int i = 0; i < n; i++) {
+		write32(EDU_IRQ_RAISE, 1);
+		std::this_thread::sleep_for(gap);
+		write32(EDU_IRQ_ACK, 1);
+	}
 }
 
 } // namespace irqbypass

@@ -3,6 +3,9 @@
 // debugfs view, and small helpers the tests and the CLIs share.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,5 +23,10 @@ enum : unsigned int {
 	EDU_IRQ_ACK = 0x64,
 	EDU_IRQ_STATUS = 0x24,
 };
+
+// Raises @n interrupts on an edu device, each acknowledged after @gap,
+// through @write32(offset, value) on its BAR0 (VFIO's region or sysfs).
+void raise_edu_irqs(const std::function<void(std::uint64_t, std::uint32_t)> &write32,
+		    int n, std::chrono::milliseconds gap);
 
 } // namespace irqbypass

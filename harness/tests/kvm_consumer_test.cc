@@ -123,11 +123,9 @@ TEST_F(KvmConsumer, RealMsisCountedPerGsi)
 	std::uint64_t before = irq_count(p.irq);
 
 	dev.enable_bus_master();
-	for (int i = 0; i < kRaises; i++) {
-		dev.bar_write32(0, EDU_IRQ_RAISE, 1);
-		std::this_thread::sleep_for(50ms);
-		dev.bar_write32(0, EDU_IRQ_ACK, 1);
-	}
+	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
+		dev.bar_write32(0, off, val);
+	}, kRaises, 50ms);
 	std::this_thread::sleep_for(kSettle);
 	EXPECT_EQ(irq_count(p.irq) - before, (std::uint64_t)kRaises);
 	EXPECT_EQ(vm.state(kGsi).injections, (std::uint64_t)kRaises);

@@ -72,11 +72,9 @@ TEST_F(ReferencePair, ConnectsRemappedAndInjects)
 
 	PciBar bar(edus[0], 0);
 	std::uint64_t before = irq_count(c.irq);
-	for (int i = 0; i < kRaises; i++) {
-		bar.write32(EDU_IRQ_RAISE, 1);
-		std::this_thread::sleep_for(50ms);
-		bar.write32(EDU_IRQ_ACK, 1);
-	}
+	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
+		bar.write32(off, val);
+	}, kRaises, 50ms);
 	std::this_thread::sleep_for(kSettle);
 	EXPECT_EQ(irq_count(c.irq) - before, (std::uint64_t)kRaises);
 	EXPECT_EQ(vm.state(kGsi).injections, (std::uint64_t)kRaises);

@@ -324,11 +324,9 @@ TEST_F(StockPairing, RealMsiDelivered)
 	dev.enable_bus_master();
 	std::uint64_t before = irq_count(p.irq);
 	trace->mark();
-	for (int i = 0; i < kRaises; i++) {
-		dev.bar_write32(0, EDU_IRQ_RAISE, 1);
-		std::this_thread::sleep_for(50ms);
-		dev.bar_write32(0, EDU_IRQ_ACK, 1);
-	}
+	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
+		dev.bar_write32(0, off, val);
+	}, kRaises, 50ms);
 	auto msis = trace->collect([](const Event &e) {
 		return e.kind == IBE_KVM_MSI && (e.msi_data & 0xff) == kVector;
 	}, kSettle);

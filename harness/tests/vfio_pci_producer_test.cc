@@ -685,11 +685,9 @@ TEST_F(KvmPairing, RealMsiInjected)
 	{
 		PciBar bar(bdf_, 0);
 
-		for (int i = 0; i < kRaises; i++) {
-			bar.write32(EDU_IRQ_RAISE, 1);
-			std::this_thread::sleep_for(50ms);
-			bar.write32(EDU_IRQ_ACK, 1);
-		}
+		raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
+			bar.write32(off, val);
+		}, kRaises, 50ms);
 	}
 	auto msis = trace->collect([](const Event &e) {
 		return e.kind == IBE_KVM_MSI && (e.msi_data & 0xff) == kVector;
