@@ -4,13 +4,14 @@
 // irqfd (consumer), when pairs connect and disconnect, why a connect or a
 // registration failed, and the MSIs KVM injects.
 //
-// usage: irqbypass-trace [--duration SECONDS]
+// Options: irqbypass-trace --help. Output: Documentation/tracing.md.
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <getopt.h>
 #include <map>
 #include <string>
 #include <thread>
@@ -19,8 +20,8 @@
 #include <irqbypass/kvm_consumer.h>
 #include <irqbypass/tracepoints.h>
 
+#include "host_irq.h"
 #include "trace_session.h"
-#include "vmm.h"
 
 using namespace irqbypass;
 
@@ -47,8 +48,7 @@ std::string producer_name(int irq)
 	else
 		snprintf(buf, sizeof(buf), "%s vector %s (irq %d, %s)",
 			 name.substr(lp + 1, name.size() - lp - 2).c_str(),
-			 name.substr(lb + 1, rb - lb - 1).c_str(), irq,
-			 name.substr(0, lb).c_str());
+			 name.substr(lb + 1, rb - lb - 1).c_str(), irq, name.substr(0, lb).c_str());
 	return buf;
 }
 
@@ -113,7 +113,8 @@ public:
 			break;
 		case IBE_UNREGISTER_PRODUCER:
 			if (e.ret == 0)
-				line(t, "producer -", name_of(producers_, e.token, producer_name(e.irq)), e);
+				line(t, "producer -",
+				     name_of(producers_, e.token, producer_name(e.irq)), e);
 			producers_.erase(e.ret == 0 ? e.token : 0);
 			break;
 		case IBE_REGISTER_CONSUMER:
@@ -123,7 +124,8 @@ public:
 			break;
 		case IBE_UNREGISTER_CONSUMER:
 			if (e.ret == 0)
-				line(t, "consumer -", name_of(consumers_, e.token, consumer_name(e)), e);
+				line(t, "consumer -",
+				     name_of(consumers_, e.token, consumer_name(e)), e);
 			consumers_.erase(e.ret == 0 ? e.token : 0);
 			break;
 		case IBE_CONNECT:
@@ -148,7 +150,8 @@ public:
 			       e.side == IRQBYPASS_SIDE_PRODUCER ? "producer" : "consumer");
 			break;
 		case IBE_KC_MODE:
-			printf("%9.3fs  MODE          kvm-consumer GSI %d (irq %d, vCPU %u, vector %#x): %s%s%s\n",
+			printf("%9.3fs  MODE          kvm-consumer GSI %d (irq %d, vCPU %u, vector "
+			       "%#x): %s%s%s\n",
 			       t, e.gsi, e.irq, e.vcpu, e.vector, mode_name(e.mode),
 			       e.mode == KC_MODE_REMAPPED ? ", " : "",
 			       e.mode == KC_MODE_REMAPPED ? reason_name(e.reason) : "");
@@ -167,7 +170,8 @@ public:
 	void summary() const
 	{
 		printf("irqbypass-trace: %u connected, %u disconnected, %u failed connects, "
-		       "%u MSIs injected\n", connects_, disconnects_, failures_, msis_);
+		       "%u MSIs injected\n",
+		       connects_, disconnects_, failures_, msis_);
 	}
 
 private:
@@ -185,8 +189,10 @@ private:
 			printf("%9.3fs  %-12s  %s\n", t, what, who.c_str());
 		else
 			printf("%9.3fs  %-12s  %s: REFUSED, %s\n", t, what, who.c_str(),
-			       e.ret == -EBUSY ? "its eventfd is already paired on that side (EBUSY)" :
-			       e.ret == -ENOENT ? "was not registered" : strerror(-e.ret));
+			       e.ret == -EBUSY
+				       ? "its eventfd is already paired on that side (EBUSY)"
+			       : e.ret == -ENOENT ? "was not registered"
+						  : strerror(-e.ret));
 	}
 
 	std::uint64_t t0_ = 0;
@@ -196,18 +202,49 @@ private:
 
 } // namespace
 
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [--duration SECONDS]\n"
+		"\n"
+		"Shows live what the IRQ bypass manager does: producers and consumers\n"
+		"registering, pairs connecting and disconnecting, refusals and failed\n"
+		"connects with their reason, KVM's MSI injections and kvm-consumer's\n"
+		"delivery modes. Needs root and this project's irqbypass.ko.\n"
+		"\n"
+		"  -d, --duration SECONDS  stop after SECONDS (default: until ^C)\n"
+		"  -h, --help              this text\n",
+		prog);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option options[] = {
+		{ "duration", required_argument, nullptr, 'd' },
+		{ "help", no_argument, nullptr, 'h' },
+		{},
+	};
 	double duration = 0;
+	char *end;
 	View view;
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--duration") && i + 1 < argc) {
-			duration = atof(argv[++i]);
-		} else {
-			fprintf(stderr, "usage: %s [--duration SECONDS]\n", argv[0]);
-			return 2;
+	while ((opt = getopt_long(argc, argv, "d:h", options, nullptr)) != -1) {
+		switch (opt) {
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (*end || duration < 0) {
+				fprintf(stderr, "%s: bad duration '%s'\n", argv[0], optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout, argv[0]); return 0;
+		default: usage(stderr, argv[0]); return 2;
 		}
+	}
+	if (optind < argc) {
+		usage(stderr, argv[0]);
+		return 2;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -3,29 +3,27 @@
 // device's MSI to a new KVM VM the way QEMU does (VFIO_DEVICE_SET_IRQS with
 // an eventfd, KVM_SET_GSI_ROUTING, KVM_IRQFD with the same eventfd), raises
 // interrupts on an edu device, and tears everything down again.
-//
-// usage: irqbypass-vmm --bdf BDF [--kvm-first] [--gsi N] [--raise N]
-//                      [--second-vm] [--kvm-consumer]
-//
-// --kvm-consumer uses /dev/kvm-consumer (the reference consumer) for the
-// VMs instead of KVM.
+// Options: irqbypass-vmm --help.
 #include <chrono>
+#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <getopt.h>
 #include <memory>
 #include <linux/vfio.h>
 #include <thread>
 
-#include "testbed.h"
-#include "vmm.h"
+#include "edu.h"
+#include "kc_vm.h"
+#include "kvm_vm.h"
+#include "vfio.h"
 
 using namespace irqbypass;
 using namespace std::chrono_literals;
 
-__attribute__((format(printf, 1, 2)))
-static void step(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void step(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,31 +41,70 @@ static void pause()
 	std::this_thread::sleep_for(300ms);
 }
 
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n"
+		"       [--kvm-consumer]\n"
+		"\n"
+		"Assigns MSI vector 0 of PCI device BDF to a new VM as QEMU does: binds\n"
+		"it to vfio-pci, VFIO_DEVICE_SET_IRQS with an eventfd, an MSI route and\n"
+		"an irqfd on the same eventfd; then tears it all down. Needs root.\n"
+		"\n"
+		"  -b, --bdf BDF        the device (an edu device to raise interrupts)\n"
+		"  -k, --kvm-first      assign the irqfd before the VFIO trigger\n"
+		"  -g, --gsi N          the route's GSI (default 40)\n"
+		"  -r, --raise N        raise N interrupts on the edu device\n"
+		"  -s, --second-vm      let a second VM try an irqfd on the same eventfd\n"
+		"  -c, --kvm-consumer   VMs from /dev/kvm-consumer instead of KVM\n"
+		"  -h, --help           this text\n",
+		prog);
+}
+
+// @arg as an unsigned int, or exits with a message.
+static unsigned int number(const char *prog, const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 0);
+
+	if (!*arg || *end || v > UINT_MAX) {
+		fprintf(stderr, "%s: --%s wants a number, not '%s'\n", prog, opt, arg);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option options[] = {
+		{ "bdf", required_argument, nullptr, 'b' },
+		{ "kvm-first", no_argument, nullptr, 'k' },
+		{ "gsi", required_argument, nullptr, 'g' },
+		{ "raise", required_argument, nullptr, 'r' },
+		{ "second-vm", no_argument, nullptr, 's' },
+		{ "kvm-consumer", no_argument, nullptr, 'c' },
+		{ "help", no_argument, nullptr, 'h' },
+		{},
+	};
 	const char *bdf = nullptr;
 	bool kvm_first = false, second_vm = false, kc = false;
 	unsigned int gsi = 40, raises = 0;
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--bdf") && i + 1 < argc)
-			bdf = argv[++i];
-		else if (!strcmp(argv[i], "--kvm-first"))
-			kvm_first = true;
-		else if (!strcmp(argv[i], "--second-vm"))
-			second_vm = true;
-		else if (!strcmp(argv[i], "--kvm-consumer"))
-			kc = true;
-		else if (!strcmp(argv[i], "--gsi") && i + 1 < argc)
-			gsi = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--raise") && i + 1 < argc)
-			raises = atoi(argv[++i]);
-		else
-			bdf = nullptr, i = argc;
+	while ((opt = getopt_long(argc, argv, "b:kg:r:sch", options, nullptr)) != -1) {
+		switch (opt) {
+		case 'b': bdf = optarg; break;
+		case 'k': kvm_first = true; break;
+		case 'g': gsi = number(argv[0], "gsi", optarg); break;
+		case 'r': raises = number(argv[0], "raise", optarg); break;
+		case 's': second_vm = true; break;
+		case 'c': kc = true; break;
+		case 'h': usage(stdout, argv[0]); return 0;
+		default: usage(stderr, argv[0]); return 2;
+		}
 	}
-	if (!bdf) {
-		fprintf(stderr, "usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm] [--kvm-consumer]\n",
-			argv[0]);
+	if (!bdf || optind < argc) {
+		usage(stderr, argv[0]);
 		return 2;
 	}
 
@@ -95,8 +132,9 @@ int main(int argc, char **argv)
 			pause();
 		};
 
-		step(kc ? "VM created (open /dev/kvm-consumer); device %s opened through VFIO" :
-			  "VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s opened through VFIO",
+		step(kc ? "VM created (open /dev/kvm-consumer); device %s opened through VFIO"
+			: "VM created (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, 1 vCPU); device %s "
+			  "opened through VFIO",
 		     bdf);
 		pause();
 		if (kvm_first) {
@@ -110,9 +148,9 @@ int main(int argc, char **argv)
 		if (raises) {
 			dev.enable_bus_master();
 			step("raising %u interrupts on the edu device (BAR0 + 0x60)", raises);
-			raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
-				dev.bar_write32(0, off, val);
-			}, raises, 100ms);
+			raise_edu_irqs([&](std::uint64_t off,
+					   std::uint32_t val) { dev.bar_write32(0, off, val); },
+				       raises, 100ms);
 			pause();
 			if (auto *kcvm = dynamic_cast<KcVm *>(vm.get())) {
 				struct kc_gsi_state st = kcvm->state(gsi);

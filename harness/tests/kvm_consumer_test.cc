@@ -6,28 +6,13 @@
 
 #include <linux/vfio.h>
 #include <thread>
-#include <unistd.h>
 
-#include <irqbypass/kvm_consumer.h>
-#include <irqbypass/tracepoints.h>
-
-#include "edu_fixture.h"
-#include "testbed.h"
-#include "trace_session.h"
-#include "vmm.h"
+#include "fixture.h"
 
 using namespace irqbypass;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr unsigned int kGsi = 40;
-constexpr unsigned int kVector = 0x31;
-
-struct Pair {
-	std::uint64_t token = 0;
-	int irq = -1;
-};
 
 class KvmConsumer : public EduTest {
 protected:
@@ -35,25 +20,6 @@ protected:
 	{
 		EduTest::SetUp();
 		ASSERT_TRUE(trace->kc_attached()) << "kvm_consumer is not loaded";
-	}
-
-	// VFIO MSI vector 0 and a kvm-consumer irqfd on the same eventfd.
-	Pair pair(VfioDevice &dev, KcVm &vm, int fd, unsigned int gsi = kGsi)
-	{
-		Pair p;
-
-		dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
-		vm.set_msi_routes({ { gsi, 0, kVector } });
-		vm.irqfd_assign(fd, gsi);
-		auto e = trace->wait_for(kind_is(IBE_CONNECT), kWait);
-		EXPECT_TRUE(e) << "no connect";
-		if (!e)
-			return p;
-		EXPECT_EQ(e->ret, 0);
-		p.token = e->token;
-		p.irq = e->irq;
-		EXPECT_EQ(p.irq, msi_irqs(dev.bdf())[0]);
-		return p;
 	}
 
 	// The next kc_mode event of @token.
@@ -71,7 +37,7 @@ TEST_F(KvmConsumer, PairsRemappedForLackOfPosting)
 	VfioDevice dev(edus[0]);
 	Fd fd = make_eventfd();
 	KcVm vm;
-	Pair p = pair(dev, vm, fd.get());
+	Event p = connect(dev, vm, fd.get());
 
 	auto m = mode_event(p.token);
 	ASSERT_TRUE(m) << "no kc_mode event";
@@ -95,10 +61,10 @@ TEST_F(KvmConsumer, RouteChangesReevaluate)
 	VfioDevice dev(edus[0]);
 	Fd fd = make_eventfd();
 	KcVm vm;
-	Pair p = pair(dev, vm, fd.get());
+	Event p = connect(dev, vm, fd.get());
 
 	ASSERT_TRUE(mode_event(p.token));
-	vm.set_msi_routes({ { kGsi, 0xff, kVector } });	/* broadcast */
+	vm.set_msi_routes({ { kGsi, 0xff, kVector } }); /* broadcast */
 	auto m = mode_event(p.token);
 	ASSERT_TRUE(m);
 	EXPECT_EQ(m->reason, (unsigned int)KC_REASON_MULTICAST);
@@ -119,13 +85,12 @@ TEST_F(KvmConsumer, RealMsisCountedPerGsi)
 	VfioDevice dev(edus[0]);
 	Fd fd = make_eventfd();
 	KcVm vm;
-	Pair p = pair(dev, vm, fd.get());
+	Event p = connect(dev, vm, fd.get());
 	std::uint64_t before = irq_count(p.irq);
 
 	dev.enable_bus_master();
-	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
-		dev.bar_write32(0, off, val);
-	}, kRaises, 50ms);
+	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) { dev.bar_write32(0, off, val); },
+		       kRaises, 50ms);
 	std::this_thread::sleep_for(kSettle);
 	EXPECT_EQ(irq_count(p.irq) - before, (std::uint64_t)kRaises);
 	EXPECT_EQ(vm.state(kGsi).injections, (std::uint64_t)kRaises);
@@ -134,24 +99,26 @@ TEST_F(KvmConsumer, RealMsisCountedPerGsi)
 
 enum class Teardown { IrqfdDeassign, VmClosed, EventfdClosed, VfioDisabled };
 
-class KcTeardown : public KvmConsumer,
-		   public ::testing::WithParamInterface<Teardown> {};
+const Named<Teardown> kTeardowns[] = {
+	{ Teardown::IrqfdDeassign, "IrqfdDeassign" },
+	{ Teardown::VmClosed, "VmClosed" },
+	{ Teardown::EventfdClosed, "EventfdClosed" },
+	{ Teardown::VfioDisabled, "VfioDisabled" },
+};
+
+class KcTeardown : public KvmConsumer, public ::testing::WithParamInterface<Named<Teardown>> {};
 
 TEST_P(KcTeardown, DisconnectsOnce)
 {
 	auto dev = std::make_unique<VfioDevice>(edus[0]);
 	auto vm = std::make_unique<KcVm>();
 	Fd fd = make_eventfd();
-	Pair p = pair(*dev, *vm, fd.get());
+	Event p = connect(*dev, *vm, fd.get());
 	unsigned int side = IRQBYPASS_SIDE_CONSUMER;
 
-	switch (GetParam()) {
-	case Teardown::IrqfdDeassign:
-		vm->irqfd_deassign(fd.get(), kGsi);
-		break;
-	case Teardown::VmClosed:
-		vm.reset();
-		break;
+	switch (GetParam().value) {
+	case Teardown::IrqfdDeassign: vm->irqfd_deassign(fd.get(), kGsi); break;
+	case Teardown::VmClosed: vm.reset(); break;
 	case Teardown::EventfdClosed:
 		/* VFIO holds the eventfd too: drop it there first. */
 		dev->disable(VFIO_PCI_MSI_IRQ_INDEX);
@@ -167,7 +134,7 @@ TEST_P(KcTeardown, DisconnectsOnce)
 	ASSERT_TRUE(e);
 	EXPECT_EQ(e->side, side);
 	if (vm) {
-		auto m = mode_event(p.token);	/* the remapped one */
+		auto m = mode_event(p.token); /* the remapped one */
 		ASSERT_TRUE(m);
 		m = mode_event(p.token);
 		ASSERT_TRUE(m);
@@ -179,18 +146,7 @@ TEST_P(KcTeardown, DisconnectsOnce)
 	EXPECT_EQ(trace->collect(kind_token(IBE_DISCONNECT, p.token), kSettle).size(), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Vmm, KcTeardown,
-			 ::testing::Values(Teardown::IrqfdDeassign, Teardown::VmClosed,
-					   Teardown::EventfdClosed, Teardown::VfioDisabled),
-			 [](const auto &info) {
-				 switch (info.param) {
-				 case Teardown::IrqfdDeassign: return "IrqfdDeassign";
-				 case Teardown::VmClosed: return "VmClosed";
-				 case Teardown::EventfdClosed: return "EventfdClosed";
-				 case Teardown::VfioDisabled: return "VfioDisabled";
-				 }
-				 return "unknown";
-			 });
+INSTANTIATE_TEST_SUITE_P(Vmm, KcTeardown, ::testing::ValuesIn(kTeardowns), param_name<Teardown>);
 
 // The same eventfd in two kvm-consumer VMs: the second consumer is refused,
 // its irqfd still works without bypass, and the pair survives it.
@@ -199,13 +155,13 @@ TEST_F(KvmConsumer, EventfdInTwoVms)
 	VfioDevice dev(edus[0]);
 	Fd fd = make_eventfd();
 	KcVm vm1, vm2;
-	Pair p = pair(dev, vm1, fd.get());
+	Event p = connect(dev, vm1, fd.get());
 
 	vm2.set_msi_routes({ { kGsi, 0, kVector } });
 	vm2.irqfd_assign(fd.get(), kGsi);
-	auto r = trace->wait_for([&](const Event &e) {
-		return e.kind == IBE_REGISTER_CONSUMER && e.ret == -EBUSY;
-	}, kWait);
+	auto r = trace->wait_for(
+		[&](const Event &e) { return e.kind == IBE_REGISTER_CONSUMER && e.ret == -EBUSY; },
+		kWait);
 	ASSERT_TRUE(r);
 	EXPECT_EQ(r->token, p.token);
 	EXPECT_EQ(vm2.state(kGsi).flags, KC_GSI_ROUTED | KC_GSI_IRQFD);

@@ -13,49 +13,12 @@
 #include <thread>
 #include <unistd.h>
 
-#include <irqbypass/tracepoints.h>
-
-#include "edu_fixture.h"
-#include "testbed.h"
-#include "trace_session.h"
-#include "vmm.h"
+#include "fixture.h"
 
 using namespace irqbypass;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr unsigned int kGsi = 40;
-constexpr unsigned int kVector = 0x31;
-
-// What one side's registration said, from its event.
-struct Registration {
-	std::uint64_t token = 0;
-	std::uint64_t object = 0;
-	int irq = -1;
-	int ret = 1;
-	int gsi = -1;
-};
-
-// The next registration event of @tgid, one not returned before.
-Registration registered(TraceSession *trace, unsigned int kind, unsigned int tgid)
-{
-	auto e = trace->take([&](const Event &ev) {
-		return ev.kind == kind && ev.tgid == tgid;
-	}, kWait);
-	Registration r;
-
-	if (!e) {
-		ADD_FAILURE() << "no " << kind_name(kind) << " event from " << tgid;
-		return r;
-	}
-	r.token = e->token;
-	r.object = kind == IBE_REGISTER_PRODUCER ? e->producer : e->consumer;
-	r.irq = e->irq;
-	r.ret = e->ret;
-	r.gsi = e->gsi;
-	return r;
-}
 
 class StockPairing : public EduTest {
 protected:
@@ -65,38 +28,18 @@ protected:
 		ASSERT_TRUE(trace->kvm_attached()) << "kvm is not loaded";
 	}
 
-	size_t count(unsigned int kind, std::uint64_t token)
-	{
-		return trace->collect(kind_token(kind, token), kSettle).size();
-	}
-
 	// VFIO's MSI vector 0 of @dev gets @fd; the producer's registration.
 	Registration vfio_trigger(VfioDevice &dev, int fd)
 	{
 		dev.set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { fd });
-		return registered(trace, IBE_REGISTER_PRODUCER, getpid());
+		return next_registration(IBE_REGISTER_PRODUCER, from_us());
 	}
 
-	Registration assign_irqfd(KvmVm &vm, int fd, unsigned int gsi = kGsi)
+	Registration assign_irqfd(KvmVm &vm, int fd)
 	{
-		vm.set_msi_routes({ { gsi, 0, kVector } });
-		vm.irqfd_assign(fd, gsi);
-		return registered(trace, IBE_REGISTER_CONSUMER, getpid());
-	}
-
-	void expect_connected(const Registration &p, const Registration &c)
-	{
-		EXPECT_EQ(p.ret, 0);
-		EXPECT_EQ(c.ret, 0);
-		EXPECT_EQ(p.token, c.token) << "both sides registered the eventfd's context";
-		auto e = trace->wait_for(kind_token(IBE_CONNECT, p.token), kWait);
-		ASSERT_TRUE(e) << "no connect for token " << std::hex << p.token;
-		EXPECT_EQ(e->ret, 0);
-		EXPECT_EQ(e->producer, p.object);
-		EXPECT_EQ(e->consumer, c.object);
-		EXPECT_EQ(e->irq, p.irq) << "connect names the producer's host irq";
-		EXPECT_EQ(e->gsi, (int)kGsi) << "the consumer is the irqfd of our GSI";
-		EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+		vm.set_msi_routes({ { kGsi, 0, kVector } });
+		vm.irqfd_assign(fd, kGsi);
+		return next_registration(IBE_REGISTER_CONSUMER, from_us());
 	}
 };
 
@@ -162,8 +105,14 @@ enum class Teardown {
 	FdsClosed,
 };
 
-class TeardownTest : public StockPairing,
-		     public ::testing::WithParamInterface<Teardown> {};
+const Named<Teardown> kTeardowns[] = {
+	{ Teardown::IrqfdDeassign, "IrqfdDeassign" },
+	{ Teardown::VfioTriggerRemoved, "VfioTriggerRemoved" },
+	{ Teardown::VfioDisabled, "VfioDisabled" },
+	{ Teardown::FdsClosed, "FdsClosed" },
+};
+
+class TeardownTest : public StockPairing, public ::testing::WithParamInterface<Named<Teardown>> {};
 
 TEST_P(TeardownTest, DisconnectsOnce)
 {
@@ -175,7 +124,7 @@ TEST_P(TeardownTest, DisconnectsOnce)
 	unsigned int side = IRQBYPASS_SIDE_PRODUCER;
 
 	expect_connected(p, c);
-	switch (GetParam()) {
+	switch (GetParam().value) {
 	case Teardown::IrqfdDeassign:
 		vm->irqfd_deassign(fd.get(), kGsi);
 		side = IRQBYPASS_SIDE_CONSUMER;
@@ -183,11 +132,9 @@ TEST_P(TeardownTest, DisconnectsOnce)
 	case Teardown::VfioTriggerRemoved:
 		dev->set_triggers(VFIO_PCI_MSI_IRQ_INDEX, 0, { -1 });
 		break;
-	case Teardown::VfioDisabled:
-		dev->disable(VFIO_PCI_MSI_IRQ_INDEX);
-		break;
+	case Teardown::VfioDisabled: dev->disable(VFIO_PCI_MSI_IRQ_INDEX); break;
 	case Teardown::FdsClosed:
-		dev.reset();	/* vfio releases the device first */
+		dev.reset(); /* vfio releases the device first */
 		break;
 	}
 	auto e = trace->wait_for(kind_token(IBE_DISCONNECT, p.token), kWait);
@@ -201,24 +148,10 @@ TEST_P(TeardownTest, DisconnectsOnce)
 	EXPECT_EQ(count(IBE_DISCONNECT, p.token), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Vmm, TeardownTest,
-			 ::testing::Values(Teardown::IrqfdDeassign,
-					   Teardown::VfioTriggerRemoved,
-					   Teardown::VfioDisabled,
-					   Teardown::FdsClosed),
-			 [](const auto &info) {
-				 switch (info.param) {
-				 case Teardown::IrqfdDeassign: return "IrqfdDeassign";
-				 case Teardown::VfioTriggerRemoved: return "VfioTriggerRemoved";
-				 case Teardown::VfioDisabled: return "VfioDisabled";
-				 case Teardown::FdsClosed: return "FdsClosed";
-				 }
-				 return "unknown";
-			 });
+INSTANTIATE_TEST_SUITE_P(Vmm, TeardownTest, ::testing::ValuesIn(kTeardowns), param_name<Teardown>);
 
 // A VMM process that pairs the edu device and then exits or is killed.
-class VmmProcessTest : public StockPairing,
-		       public ::testing::WithParamInterface<int> {};
+class VmmProcessTest : public StockPairing, public ::testing::WithParamInterface<int> {};
 
 TEST_P(VmmProcessTest, DisconnectsOnce)
 {
@@ -236,13 +169,13 @@ TEST_P(VmmProcessTest, DisconnectsOnce)
 	}
 	close(to_child[0]);
 
-	Registration p = registered(trace, IBE_REGISTER_PRODUCER, pid);
-	Registration c = registered(trace, IBE_REGISTER_CONSUMER, pid);
+	Registration p = next_registration(IBE_REGISTER_PRODUCER, from_pid(pid));
+	Registration c = next_registration(IBE_REGISTER_CONSUMER, from_pid(pid));
 	expect_connected(p, c);
 
 	if (sig)
 		kill(pid, sig);
-	close(to_child[1]);	/* EOF: the child exits normally */
+	close(to_child[1]); /* EOF: the child exits normally */
 	int status;
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	if (sig) {
@@ -256,9 +189,7 @@ TEST_P(VmmProcessTest, DisconnectsOnce)
 }
 
 INSTANTIATE_TEST_SUITE_P(Vmm, VmmProcessTest, ::testing::Values(0, SIGKILL),
-			 [](const auto &info) {
-				 return info.param ? "Killed" : "Exits";
-			 });
+			 [](const auto &info) { return info.param ? "Killed" : "Exits"; });
 
 // One eventfd for the vectors of two devices: the second producer is
 // refused, the first pair stays, and removing the refused one is harmless.
@@ -279,9 +210,11 @@ TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
 	EXPECT_EQ(pb.token, pa.token);
 
 	b.disable(VFIO_PCI_MSI_IRQ_INDEX);
-	auto u = trace->wait_for([&](const Event &e) {
-		return e.kind == IBE_UNREGISTER_PRODUCER && e.producer == pb.object;
-	}, kWait);
+	auto u = trace->wait_for(
+		[&](const Event &e) {
+			return e.kind == IBE_UNREGISTER_PRODUCER && e.producer == pb.object;
+		},
+		kWait);
 	ASSERT_TRUE(u);
 	EXPECT_EQ(u->ret, -ENOENT) << "the refused producer was never registered";
 	EXPECT_EQ(count(IBE_DISCONNECT, pa.token), 0u) << "the first pair survives";
@@ -324,12 +257,13 @@ TEST_F(StockPairing, RealMsiDelivered)
 	dev.enable_bus_master();
 	std::uint64_t before = irq_count(p.irq);
 	trace->mark();
-	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) {
-		dev.bar_write32(0, off, val);
-	}, kRaises, 50ms);
-	auto msis = trace->collect([](const Event &e) {
-		return e.kind == IBE_KVM_MSI && (e.msi_data & 0xff) == kVector;
-	}, kSettle);
+	raise_edu_irqs([&](std::uint64_t off, std::uint32_t val) { dev.bar_write32(0, off, val); },
+		       kRaises, 50ms);
+	auto msis = trace->collect(
+		[](const Event &e) {
+			return e.kind == IBE_KVM_MSI && (e.msi_data & 0xff) == kVector;
+		},
+		kSettle);
 	EXPECT_EQ(irq_count(p.irq) - before, (std::uint64_t)kRaises)
 		<< "host irq " << p.irq << " (" << irq_name(p.irq) << ")";
 	EXPECT_EQ(msis.size(), (size_t)kRaises) << "MSIs KVM injected for our route";

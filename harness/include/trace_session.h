@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// A live stream of irqbypass events: loads irqbypass_events.bpf.c, attaches
-// it to the irqbypass tracepoints (and kvm:kvm_msi_set_irq and
-// kvm_consumer:kc_mode when those modules are loaded) and collects what its ring buffer delivers, so that tests can
-// wait for an event or for the absence of one.
+// A live stream of irqbypass events: loads irqbypass_trace.bpf.c, attaches
+// it to the irqbypass tracepoints (and to kvm:kvm_msi_set_irq and
+// kvm_consumer:kc_mode when those modules are loaded) and collects what its
+// ring buffer delivers, so that tests can wait for an event or for the
+// absence of one.
 #pragma once
 
 #include <chrono>
@@ -14,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "irqbypass_events.h"
+#include "irqbypass_trace.h"
 
-struct irqbypass_events;
+struct irqbypass_trace;
 struct ring_buffer;
 
 namespace irqbypass {
@@ -38,8 +39,7 @@ public:
 
 	// The first event since the last mark() matching @pred, waiting for
 	// it up to @timeout.
-	std::optional<Event> wait_for(const Pred &pred,
-				      std::chrono::milliseconds timeout);
+	std::optional<Event> wait_for(const Pred &pred, std::chrono::milliseconds timeout);
 	// As wait_for(), but never returns the same event twice: for reading
 	// a sequence of similar events one by one.
 	std::optional<Event> take(const Pred &pred, std::chrono::milliseconds timeout);
@@ -47,8 +47,7 @@ public:
 	bool none_within(const Pred &pred, std::chrono::milliseconds window);
 	// Every event since the last mark() matching @pred, after waiting
 	// @settle for stragglers.
-	std::vector<Event> collect(const Pred &pred,
-				   std::chrono::milliseconds settle);
+	std::vector<Event> collect(const Pred &pred, std::chrono::milliseconds settle);
 	// Later waits only see events from now on.
 	void mark();
 	// Called from the polling thread for every event, if set.
@@ -58,18 +57,17 @@ public:
 
 private:
 	void poll_loop();
-	std::optional<Event> find(const Pred &pred, std::chrono::milliseconds timeout,
-				  bool take);
+	std::optional<Event> find(const Pred &pred, std::chrono::milliseconds timeout, bool take);
 	static int handle(void *ctx, void *data, size_t size);
 
-	irqbypass_events *skel_ = nullptr;
+	irqbypass_trace *skel_ = nullptr;
 	::ring_buffer *rb_ = nullptr;
 	bool kvm_attached_ = false;
 	bool kc_attached_ = false;
 	std::mutex mu_;
 	std::condition_variable cv_;
 	std::vector<Event> events_;
-	std::vector<bool> taken_;	/* by take(), parallel to events_ */
+	std::vector<bool> taken_; /* by take(), parallel to events_ */
 	size_t mark_ = 0;
 	std::function<void(const Event &)> on_event_;
 	bool stop_ = false;

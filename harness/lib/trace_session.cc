@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
-#include "irqbypass_events.skel.h"
+#include "irqbypass_trace.skel.h"
 
 namespace irqbypass {
 
@@ -35,10 +35,11 @@ std::string describe(const Event &e)
 	char buf[256];
 
 	snprintf(buf, sizeof(buf),
-		 "%s token=%#llx producer=%#llx consumer=%#llx irq=%d ret=%d step=%u side=%u gsi=%d pid=%u(%.16s)",
-		 kind_name(e.kind), (unsigned long long)e.token,
-		 (unsigned long long)e.producer, (unsigned long long)e.consumer,
-		 e.irq, e.ret, e.step, e.side, e.gsi, e.tgid, e.comm);
+		 "%s token=%#llx producer=%#llx consumer=%#llx irq=%d ret=%d step=%u side=%u "
+		 "gsi=%d pid=%u(%.16s)",
+		 kind_name(e.kind), (unsigned long long)e.token, (unsigned long long)e.producer,
+		 (unsigned long long)e.consumer, e.irq, e.ret, e.step, e.side, e.gsi, e.tgid,
+		 e.comm);
 	return buf;
 }
 
@@ -73,7 +74,7 @@ TraceSession::TraceSession()
 	if (!exists("/sys/kernel/tracing/events/irqbypass"))
 		throw std::runtime_error("no irqbypass tracepoints: is our irqbypass.ko loaded?");
 
-	skel_ = irqbypass_events__open();
+	skel_ = irqbypass_trace__open();
 	if (!skel_)
 		throw std::runtime_error(std::string("open BPF skeleton: ") + strerror(errno));
 	skel_->rodata->kvm_add_producer = kvm_add_producer_address();
@@ -84,17 +85,17 @@ TraceSession::TraceSession()
 	if (!kc_attached_)
 		bpf_program__set_autoload(skel_->progs.kc_mode, false);
 
-	err = irqbypass_events__load(skel_);
+	err = irqbypass_trace__load(skel_);
 	if (!err)
-		err = irqbypass_events__attach(skel_);
+		err = irqbypass_trace__attach(skel_);
 	if (err) {
-		irqbypass_events__destroy(skel_);
+		irqbypass_trace__destroy(skel_);
 		throw std::runtime_error(std::string("load/attach BPF: ") + strerror(-err));
 	}
 
 	rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), handle, this, nullptr);
 	if (!rb_) {
-		irqbypass_events__destroy(skel_);
+		irqbypass_trace__destroy(skel_);
 		throw std::runtime_error("ring buffer");
 	}
 	poller_ = std::thread([this] { poll_loop(); });
@@ -108,7 +109,7 @@ TraceSession::~TraceSession()
 	}
 	poller_.join();
 	ring_buffer__free(rb_);
-	irqbypass_events__destroy(skel_);
+	irqbypass_trace__destroy(skel_);
 }
 
 int TraceSession::handle(void *ctx, void *data, size_t size)
@@ -157,8 +158,8 @@ void TraceSession::mark()
 	mark_ = events_.size();
 }
 
-std::optional<Event> TraceSession::find(const Pred &pred,
-					std::chrono::milliseconds timeout, bool take)
+std::optional<Event> TraceSession::find(const Pred &pred, std::chrono::milliseconds timeout,
+					bool take)
 {
 	std::unique_lock<std::mutex> lock(mu_);
 	auto deadline = Clock::now() + timeout;
@@ -178,14 +179,12 @@ std::optional<Event> TraceSession::find(const Pred &pred,
 	}
 }
 
-std::optional<Event> TraceSession::wait_for(const Pred &pred,
-					    std::chrono::milliseconds timeout)
+std::optional<Event> TraceSession::wait_for(const Pred &pred, std::chrono::milliseconds timeout)
 {
 	return find(pred, timeout, false);
 }
 
-std::optional<Event> TraceSession::take(const Pred &pred,
-					std::chrono::milliseconds timeout)
+std::optional<Event> TraceSession::take(const Pred &pred, std::chrono::milliseconds timeout)
 {
 	return find(pred, timeout, true);
 }
@@ -195,8 +194,7 @@ bool TraceSession::none_within(const Pred &pred, std::chrono::milliseconds windo
 	return !wait_for(pred, window).has_value();
 }
 
-std::vector<Event> TraceSession::collect(const Pred &pred,
-					 std::chrono::milliseconds settle)
+std::vector<Event> TraceSession::collect(const Pred &pred, std::chrono::milliseconds settle)
 {
 	std::vector<Event> out;
 

@@ -10,7 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <irqbypass/kvm_consumer.h>
 #include <irqbypass/tracepoints.h>
-#include "irqbypass_events.h"
+#include "irqbypass_trace.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -71,11 +71,9 @@ static void kvm_irqfd_info(struct ibe_event *e, __u64 consumer)
 		return;
 	if (!kvm_add_producer || !consumer)
 		return;
-	if (bpf_core_read(&add, sizeof(add), &c->add_producer) ||
-	    (__u64)add != kvm_add_producer)
+	if (bpf_core_read(&add, sizeof(add), &c->add_producer) || (__u64)add != kvm_add_producer)
 		return;
-	irqfd = (void *)(consumer -
-			 bpf_core_field_offset(struct kvm_kernel_irqfd, consumer));
+	irqfd = (void *)(consumer - bpf_core_field_offset(struct kvm_kernel_irqfd, consumer));
 	bpf_core_read(&e->gsi, sizeof(e->gsi), &irqfd->gsi);
 	bpf_core_read(&e->kvm, sizeof(e->kvm), &irqfd->kvm);
 }

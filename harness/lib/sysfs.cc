@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "testbed.h"
+#include "sysfs.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <dirent.h>
+#include <fcntl.h>
 #include <fstream>
-#include <thread>
+#include <unistd.h>
+
+#include "fd.h"
 
 namespace irqbypass {
 
@@ -17,21 +21,39 @@ std::string sysfs_line(const std::string &path)
 	return s;
 }
 
-std::vector<std::string> edu_devices()
+int sysfs_write(const std::string &path, const std::string &s)
+{
+	Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+
+	if (!fd)
+		return errno;
+	if (write(fd.get(), s.data(), s.size()) != (ssize_t)s.size())
+		return errno;
+	return 0;
+}
+
+void sysfs_write_or_throw(const std::string &path, const std::string &s)
+{
+	int err = sysfs_write(path, s);
+
+	if (err) {
+		errno = err;
+		throw_errno("write " + path);
+	}
+}
+
+std::vector<std::string> dir_entries(const std::string &dir)
 {
 	std::vector<std::string> out;
-	DIR *d = opendir("/sys/bus/pci/devices");
+	DIR *d = opendir(dir.c_str());
 
 	if (!d)
 		return out;
 	while (struct dirent *de = readdir(d)) {
-		std::string dev = std::string("/sys/bus/pci/devices/") + de->d_name;
+		std::string name = de->d_name;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (sysfs_line(dev + "/vendor") == "0x1234" &&
-		    sysfs_line(dev + "/device") == "0x11e8")
-			out.push_back(de->d_name);
+		if (name != "." && name != "..")
+			out.push_back(name);
 	}
 	closedir(d);
 	std::sort(out.begin(), out.end());
@@ -48,16 +70,6 @@ std::vector<std::string> debugfs_lines(const std::string &file)
 		if (!s.empty())
 			out.push_back(s);
 	return out;
-}
-
-void raise_edu_irqs(const std::function<void(std::uint64_t, std::uint32_t)> &write32,
-		    int n, std::chrono::milliseconds gap)
-{
-	for (int i = 0; i < n; i++) {
-		write32(EDU_IRQ_RAISE, 1);
-		std::this_thread::sleep_for(gap);
-		write32(EDU_IRQ_ACK, 1);
-	}
 }
 
 } // namespace irqbypass

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+// The kernel log from now on, for tests that assert what a module printed.
+#pragma once
+
+#include <string>
+
+#include "fd.h"
+
+namespace irqbypass {
+
+class Kmsg {
+public:
+	// Skips every record logged so far.
+	Kmsg();
+	// The records logged since construction or the last call.
+	std::string read_new();
+
+private:
+	Fd fd_;
+};
+
+} // namespace irqbypass
