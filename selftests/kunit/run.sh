@@ -16,25 +16,18 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=${BUILD:-$top/build}
-src=${LINUX_SRC:-$build/linux-source-6.1}
+. "$top/selftests/lib.sh"
+build=$(build_dir)
+src=$(linux_src)
 uml=$build/uml
 mods=$build/uml-modules
 out=$build/kunit
 baseline=$here/console-baseline.txt
 jobs=$(nproc)
 
-# Lines that mean the kernel found a bug: any of them fails the run, unless
-# a bare boot of the same kernel prints it too (console-baseline.txt).
-splat='WARNING:|BUG:|BUG |KASAN|Oops|Kernel panic|possible (recursive|circular|irq) lock|inconsistent lock state|DEBUG_LOCKS_WARN_ON|INFO: (task|possible|trying)|RCU .*stall|suspicious rcu_dereference|UBSAN|refcount_t:|list_(add|del) corruption|kmemleak'
-
 say() { echo "kunit-uml: $*"; }
 
-if [ ! -f "$src/Makefile" ]; then
-	say "unpacking linux-source-6.1 into $build"
-	mkdir -p "$build"
-	tar -C "$build" -xf /usr/src/linux-source-6.1.tar.xz
-fi
+unpack_linux_source
 
 # Fixes the 6.1 UML tree needs on today's hosts (see each patch's header).
 for p in "$here"/*.patch; do
@@ -72,9 +65,7 @@ done
 
 # The user-space test of /dev/kvm-consumer, run in UML by the init.
 selftest=$build/selftests/kvm_consumer_test
-mkdir -p "$(dirname "$selftest")"
-gcc -O2 -Wall -Werror -I"$src/tools/testing/selftests" -I"$top/include/uapi" \
-	-o "$selftest" "$top/selftests/kvm-consumer/kvm_consumer_test.c"
+compile_selftest "$top/selftests/kvm-consumer/kvm_consumer_test.c" "$selftest"
 
 if [ "${1:-}" = --baseline ]; then
 	cat > "$out/init" <<-EOF
@@ -102,10 +93,11 @@ timeout 900 "$uml/linux" mem=768M rootfstype=hostfs rootflags=/ rw \
 	< /dev/null > "$out/console.log" 2>&1 || status=$?
 [ $status -eq 0 ] || say "UML exited with status $status"
 
-# Report lines without timestamps, stack entries, pids or addresses, so
-# that one boot compares to another.
+# Kernel bug reports (any fails the run, unless a bare boot of the same
+# kernel prints it too: console-baseline.txt), without timestamps, stack
+# entries, pids or addresses, so that one boot compares to another.
 normalize() {
-	sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' | grep -vE '^ \[<' | grep -E "$splat" |
+	sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' | grep -vE '^ \[<' | grep -aE "$SPLAT_PATTERN" |
 		sed -E 's/(PID|pid): [0-9]+/\1: ?/g; s/0x[0-9a-f]+/0x?/g; s/[0-9a-f]{8,}/?/g' |
 		LC_ALL=C sort -u || true
 }

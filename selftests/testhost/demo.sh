@@ -6,7 +6,9 @@
 # irqbypass-trace showing live what the manager does.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$top/build/harness
+. "$top/selftests/lib.sh"
+build=$(build_dir)
+bin=$build/harness
 
 "$top/selftests/testhost/load-stock.sh" "$top/irqbypass/irqbypass.ko"
 set -- $(for d in /sys/bus/pci/devices/*; do

@@ -7,6 +7,8 @@
 # the stock KVM) and the two reference participants paired.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib.sh"
+build=$(build_dir)
 
 "$top/selftests/testhost/load-stock.sh" "$top/irqbypass/irqbypass.ko"
 insmod "$top/kvm-consumer/kvm_consumer.ko"
@@ -15,8 +17,8 @@ insmod "$top/vfio-pci-producer/vfio_pci_producer.ko"
 VPP_MODULE=$top/vfio-pci-producer/vfio_pci_producer.ko
 export VPP_MODULE
 status=0
-"$top/build/selftests/kvm_consumer_test" || status=1
+"$build/selftests/kvm_consumer_test" || status=1
 for t in kvm_consumer_test vfio_pci_producer_test reference_pair_test; do
-	"$top/build/harness/$t" --gtest_color=no || status=1
+	"$build/harness/$t" --gtest_color=no || status=1
 done
 exit $status

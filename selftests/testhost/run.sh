@@ -19,7 +19,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=${BUILD:-$top/build}
+. "$top/selftests/lib.sh"
+build=$(build_dir)
 dir=$build/testhost
 timeout=900
 live=0
@@ -40,8 +41,7 @@ done
 say() { echo "testhost: $*" >&2; }
 
 # The kernel: the one whose headers the modules are built against.
-kdir=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
-kver=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+kver=$(kernel_release "$(kdir)")
 kernel=/boot/vmlinuz-$kver
 [ -r "$kernel" ] || { say "no $kernel: install linux-image-$kver"; exit 1; }
 
@@ -67,11 +67,13 @@ if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 fi
 
 # A fresh run directory, shared read-write at the same path in the guest.
+# The command runs there with the same BUILD.
 run=$dir/run.$$
 rm -rf "$run"
 mkdir -p "$run"
 trap 'rm -rf "$run"' EXIT
-printf '%q ' "$@" > "$run/cmd"
+printf 'export BUILD=%q\n' "$build" > "$run/cmd"
+printf '%q ' "$@" >> "$run/cmd"
 echo >> "$run/cmd"
 
 # Single-threaded TCG: with one host thread per vCPU, the guest kernel's
@@ -117,8 +119,7 @@ fi
 status=$(cat "$run/status")
 
 # Kernel reports on the console fail the run, whatever the command said.
-splat='WARNING:|BUG:|BUG |Oops|KASAN|Kernel panic|possible (recursive|circular|irq) lock|inconsistent lock state|suspicious RCU|INFO: (task|rcu)|UBSAN|refcount_t:|list_(add|del) corruption|general protection'
-if grep -aE "$splat" "$dir/console.log" > "$dir/splats.txt"; then
+if splats "$dir/console.log" > "$dir/splats.txt"; then
 	say "FAIL: kernel reports on the console:"
 	cat "$dir/splats.txt" >&2
 	status=1

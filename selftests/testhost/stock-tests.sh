@@ -5,9 +5,11 @@
 # and kvm bound to our irqbypass.ko.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib.sh"
+build=$(build_dir)
 ko=$top/irqbypass/irqbypass.ko
 
 "$top/selftests/testhost/load-stock.sh" "$ko"
 IRQBYPASS_SRCVERSION=$(modinfo -F srcversion "$ko")
 export IRQBYPASS_SRCVERSION
-"$top/build/harness/stock_pairing_test" --gtest_color=no "$@"
+"$build/harness/stock_pairing_test" --gtest_color=no "$@"
