@@ -1,54 +1,45 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make demo       the main job: stock VFIO and KVM paired through our manager
-#                 in the qemu test host, watched live with irqbypass-trace
-# make check      every test suite: ABI, checkpatch, sparse, KUnit in UML,
-#                 the harness against stock VFIO/KVM in the test host
-# make            build every module against KDIR and check the manager's ABI
-# make harness    build the C++/BPF harness and CLIs into build/harness
-# make shell      a root shell in the test host
-# make deps       install the Debian packages the build and tests need
-#
-# KDIR defaults to the running kernel's build tree, else the newest
-# installed Debian linux-headers-*-amd64.
+# The two commands users start with are `make demo` and `make check`;
+# `make help` lists every target. KDIR (the kernel build tree) and BUILD
+# (where everything generated goes, default build/) are found by
+# selftests/lib.sh and may be set on the command line.
 
-KDIR ?= $(or $(patsubst %/Makefile,%,$(wildcard /lib/modules/$(shell uname -r)/build/Makefile)),\
-	     $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+LIB := selftests/lib.sh
+KDIR ?= $(shell $(LIB) kdir)
 BUILD ?= $(CURDIR)/build
-LINUX_SRC ?= $(BUILD)/linux-source-6.1
+export BUILD
+LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
 KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+# The harness, formatted by harness/.clang-format.
+HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 
 # One build tree: its targets must not run at once (Kbuild itself still
 # builds in parallel).
 .NOTPARALLEL:
 
-.PHONY: all modules check-abi check checkpatch sparse check-kunit deps \
-	linux-source clean harness selftests check-testhost demo shell
+.PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format \
+	style check-kunit harness selftests check-testhost shell check demo deps \
+	help clean
 
-all: modules
+all: modules ## the modules, built against KDIR, and their ABI check
 
-modules: kdir
+modules: kdir ## build every module against KDIR, then check-abi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	@$(MAKE) --no-print-directory check-abi
 
-.PHONY: kdir
 kdir:
 	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { \
 		echo "No kernel build tree: install linux-headers-amd64 (make deps) or set KDIR" >&2; \
 		exit 1; }
 
-# The drop-in promise: our exports carry the stock module's CRCs.
-check-abi: kdir
+check-abi: kdir ## our four exports carry the stock module's CRCs (Documentation/manager.md)
 	scripts/check-symvers.sh $(KDIR)/Module.symvers $(CURDIR)/Module.symvers
 
-# checkpatch.pl comes from linux-source-6.1, unpacked once under $(BUILD).
-linux-source: $(LINUX_SRC)/Makefile
-$(LINUX_SRC)/Makefile:
-	mkdir -p $(BUILD)
-	tar -C $(BUILD) -xf /usr/src/linux-source-6.1.tar.xz
-	touch $@
+linux-source: ## unpack Debian's linux-source-6.1 under BUILD (checkpatch, UML, kselftest)
+	$(LIB) unpack_linux_source
 
 # --strict, less two checks that misfire on kernel idioms: MACRO_ARG_REUSE
 # on struct field names, and the layout TRACE_EVENT() headers must have.
@@ -56,53 +47,58 @@ CHECKPATCH = perl $(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict \
 	--show-types --ignore MACRO_ARG_REUSE
 TRACE_HEADERS = $(filter %/trace.h,$(KSOURCES))
 
-checkpatch: linux-source
+checkpatch: linux-source ## checkpatch --strict on the kernel C; any report fails
 	$(CHECKPATCH) -f $(filter-out $(TRACE_HEADERS),$(KSOURCES))
 	$(CHECKPATCH) --ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE \
 		-f $(TRACE_HEADERS)
 
 # C=2 checks every file, rebuilt or not; any sparse report fails.
-sparse: kdir
+sparse: kdir ## sparse (C=2) on every module source; any report fails
 	@mkdir -p $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules \
 		> $(BUILD)/sparse.log 2>&1; st=$$?; cat $(BUILD)/sparse.log; exit $$st
 	@! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' $(BUILD)/sparse.log
 
-check-kunit: linux-source
+clang-format: ## the harness matches harness/.clang-format; any diff fails
+	clang-format --dry-run --Werror $(HSOURCES)
+
+style: clang-format checkpatch sparse ## every style check: clang-format, checkpatch, sparse
+
+check-kunit: linux-source ## KUnit suites and kvm-consumer's selftest in UML (KASAN, lockdep)
 	selftests/kunit/run.sh
 
-harness:
+harness: ## the C++/BPF harness: library, tools, GoogleTest suites, in BUILD/harness
 	$(MAKE) -C harness OUT=$(BUILD)/harness
 
-# C tests of the char devices, on the kernel's kselftest harness.
-SELFTEST_CFLAGS = -O2 -Wall -Werror -I$(LINUX_SRC)/tools/testing/selftests \
-	-I$(CURDIR)/include/uapi
-selftests: linux-source
-	mkdir -p $(BUILD)/selftests
-	$(CC) $(SELFTEST_CFLAGS) -o $(BUILD)/selftests/kvm_consumer_test \
-		selftests/kvm-consumer/kvm_consumer_test.c
+selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftests
+	$(LIB) compile_selftest selftests/kvm-consumer/kvm_consumer_test.c \
+		$(BUILD)/selftests/kvm_consumer_test
 
-TESTHOST = KDIR=$(KDIR) BUILD=$(BUILD) selftests/testhost/run.sh
+TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 
-check-testhost: modules harness selftests
+check-testhost: modules harness selftests ## the harness suites in the qemu test host
 	$(TESTHOST) -- selftests/testhost/stock-tests.sh
 	$(TESTHOST) -- selftests/testhost/participant-tests.sh
 
-shell: modules harness
+shell: modules harness ## a root shell in the test host, everything built loaded-ready
 	$(TESTHOST) --shell
 
 # deps first, in their own make: KDIR is only known once headers are installed.
-check: deps
-	$(MAKE) modules checkpatch sparse check-kunit harness check-testhost
+check: deps ## every test: ABI, style, KUnit in UML, the test host suites
+	$(MAKE) modules style check-kunit harness check-testhost
 
-demo: deps
+demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
 	$(MAKE) modules harness
 	$(TESTHOST) --live -- selftests/testhost/demo.sh
 
-deps:
+deps: ## install the Debian packages the build and the tests need
 	scripts/install-deps.sh
 
-clean:
+help: ## this list
+	@echo "make [target] [KDIR=<kernel build tree>] [BUILD=<dir>]"
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+clean: ## remove what the build made, but the cached kernel source and UML kernel
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C harness OUT=$(BUILD)/harness clean
-	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost
+	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests

@@ -8,7 +8,7 @@ set -eu
 packages="
 	build-essential bc bison flex kmod patch perl python3 rsync xz-utils
 	linux-headers-amd64 linux-source-6.1 sparse busybox-static
-	linux-image-amd64 qemu-system-x86 cpio gzip
+	linux-image-amd64 qemu-system-x86 cpio gzip clang-format
 	clang bpftool libbpf-dev libelf-dev zlib1g-dev libgtest-dev
 "
 
