@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * debugfs view of the IRQ bypass manager, root-only, under irqbypass/:
+ * debugfs view of the IRQ bypass manager. Files and formats:
+ * Documentation/tracing.md
  *
- *   producers  token=<%p> producer=<%p> irq=<n> state=connected|waiting
- *   consumers  token=<%p> consumer=<%p> irq=<n> state=connected|waiting
- *   pairs      token=<%p> producer=<%p> consumer=<%p> irq=<n>
- *   stats      <counter> <value>
- *
- * Pointers are hashed by %p, consistently with the irqbypass tracepoints'
- * text output, so lines can be matched against the trace.
+ * Pointers print with %p, hashed as in the tracepoints' text output, so
+ * that lines of both can be matched.
  */
 
 #include <linux/debugfs.h>

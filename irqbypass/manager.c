@@ -1,43 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * IRQ bypass manager: pairs an interrupt producer (e.g. a VFIO device
- * vector) with an interrupt consumer (e.g. a KVM irqfd) that share a token
- * (the eventfd context), and runs the stop -> add -> start handshake
- * between them so that the interrupt can bypass the host.
+ * IRQ bypass manager: a drop-in replacement for virt/lib/irqbypass.c, built
+ * from the kernel's own <linux/irqbypass.h> so that its exports keep their
+ * modversions CRCs.
  *
- * This is a drop-in replacement for virt/lib/irqbypass.c: it exports the
- * same four functions, built from the kernel's own <linux/irqbypass.h>, so
- * the modversions CRCs match and stock kvm.ko and vfio-pci-core.ko bind to
- * it. None of the kernel's structures are changed; the manager keeps its
- * state in its own records:
- *
- *  - one struct irqbp_token per token in use, found by token in the
- *    irqbp_tokens hash table (O(1) expected), holding the producer and the
- *    consumer of that token;
- *  - one struct irqbp_member per registered object, found by the object's
- *    address in irqbp_members, so that unregistration works by identity and
- *    never by token.
- *
- * Locking:
- *
- *  - irqbp_lock (spinlock) protects both hash tables, irqbp_token_list,
- *    irqbp_token.refs and irqbp_member.live. It is held only around table
- *    operations, never across a callback.
- *  - irqbp_token.lock (mutex) serializes pairing on one token: it is held
- *    while the producer and consumer pointers of that token change and
- *    across every callback (which may sleep). Registrations of different
- *    tokens therefore never wait for each other's callbacks.
- *  - Order: irqbp_token.lock, then irqbp_lock. Two token locks are never
- *    held at once.
- *  - A token record lives while refs > 0: each registration in progress or
- *    completed holds one reference, taken and dropped under irqbp_lock.
- *  - debugfs reads token records under irqbp_lock; the fields it shows are
- *    written with WRITE_ONCE() under the token lock. It never dereferences
- *    a producer or consumer, which may be freed as soon as it unregisters.
- *
- * Every registration holds a reference on this module, so it cannot be
- * unloaded while anything is registered.
+ * Rules and locking: Documentation/manager.md
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/irqbypass.h>
@@ -569,9 +539,9 @@ static int __init irqbp_init(void)
 
 	/* debugfs is a view only: the manager works without it. */
 	if (irqbp_debugfs_init())
-		pr_warn("irqbypass: debugfs view not available\n");
+		pr_warn("debugfs view not available\n");
 
-	pr_debug("irqbypass: manager %s loaded\n", IRQBP_VERSION);
+	pr_debug("manager %s loaded\n", IRQBP_VERSION);
 	return 0;
 
 err_tokens:

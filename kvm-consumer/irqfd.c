@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kvm-consumer irqfds: an eventfd bound to a GSI. A signal on the eventfd
- * injects on the GSI's route (counted, as this "VM" has no vCPU to run);
- * each irqfd is also an IRQ bypass consumer whose token is the eventfd, and
- * once paired with a producer it programs the bypass: posted where the
- * route and the producer's irq chip allow it, else remapped, with the
- * reason recorded and traced.
+ * kvm-consumer irqfds: eventfd wake-ups, injection counting, and the IRQ
+ * bypass consumer of each irqfd with its posted/remapped programming.
+ * Behaviour, modes and reasons: Documentation/kvm-consumer.md
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
 #include <linux/interrupt.h>
@@ -394,7 +393,7 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 	irqfd->consumer.token = irqfd->eventfd;
 	ret = irq_bypass_register_consumer(&irqfd->consumer);
 	if (ret)
-		pr_info("kvm-consumer: irqfd for GSI %u has no IRQ bypass: %d\n",
+		pr_info("irqfd for GSI %u has no IRQ bypass: %d\n",
 			irqfd->gsi, ret);
 	irqfd->registered = !ret;
 	mutex_unlock(&vm->lock);

@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kvm-consumer: an irqfd-style IRQ bypass consumer with KVM-compatible
- * ioctls, for hosts without KVM and as a reference consumer.
- *
- * /dev/kvm-consumer (root only): each open is one "VM" with a GSI routing
- * table (KC_SET_GSI_ROUTING), irqfds (KC_IRQFD, as KVM_IRQFD) and a query
- * of a GSI's state (KC_GET_GSI_STATE); see
- * include/uapi/irqbypass/kvm_consumer.h.
+ * kvm-consumer: the /dev/kvm-consumer char device, one "VM" per open, and
+ * its ioctls. Interface: Documentation/kvm-consumer.md
  */
 
 #include <linux/fs.h>

@@ -2,7 +2,7 @@
 /*
  * kvm-consumer tracepoints: how a connected irqfd delivers its interrupt.
  * The record layout is struct kc_tp_mode of
- * include/uapi/irqbypass/kvm_consumer.h, checked in main.c.
+ * include/uapi/irqbypass/kvm_consumer.h, checked in irqfd.c.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kvm_consumer

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * MSI and MSI-X vectors of a vfio_pci_producer device: each vector with an
- * eventfd assigned has its irq requested, signals the eventfd from its hard
- * irq handler and is registered as an IRQ bypass producer whose token is
- * that eventfd, so that a consumer of the same eventfd (a KVM irqfd) can
- * take the interrupt over.
+ * MSI and MSI-X vectors of a vfio_pci_producer device, their eventfds and
+ * their IRQ bypass producers. Behaviour: Documentation/vfio-pci-producer.md
  *
  * Everything here runs under vpp_device.lock.
  */
@@ -237,11 +234,7 @@ out_put:
  * @data: @count s32 fds (DATA_EVENTFD) or u8 bools (DATA_BOOL), else NULL
  *
  * The caller has validated the arguments against the vectors the device
- * offers, as vfio_set_irqs_validate_and_prepare() does. Semantics are
- * VFIO's: DATA_NONE with @count 0 disables @index; DATA_EVENTFD assigns,
- * replaces or (negative fd) removes eventfds, enabling @index with
- * @start + @count vectors first if needed; DATA_NONE and DATA_BOOL signal
- * the eventfds of enabled vectors from software.
+ * offers, as vfio_set_irqs_validate_and_prepare() does.
  *
  * Return: 0, or -EINVAL if the other index is enabled, if the vectors are
  * beyond those enabled, or to signal vectors of a disabled index; -EBADF or

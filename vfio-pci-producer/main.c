@@ -1,37 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_pci_producer: a PCI driver that turns a device's MSI or MSI-X
- * vectors into eventfds, each registered as an IRQ bypass producer, with
- * the VFIO interrupt ioctls and nothing else (no BAR or config access).
+ * vfio_pci_producer: the PCI driver, its char device and the VFIO interrupt
+ * ioctls. Interface and behaviour: Documentation/vfio-pci-producer.md
  *
- * Binding: the id table matches no device; bind one explicitly with
- *   echo vfio_pci_producer > /sys/bus/pci/devices/$BDF/driver_override
- *   echo $BDF > /sys/bus/pci/drivers_probe
- * A device with neither MSI nor MSI-X is refused (-ENODEV).
- *
- * Char device: /dev/vfio-pci-producer-<BDF>, e.g.
- * /dev/vfio-pci-producer-0000:00:03.0, a misc device, mode 0600 (root).
- * One opener at a time (-EBUSY otherwise). Its ioctls are VFIO's, on
- * struct vfio_irq_info and struct vfio_irq_set of <linux/vfio.h>:
- *  - VFIO_DEVICE_GET_IRQ_INFO: MSI and MSI-X report the vectors the device
- *    offers with VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE; INTx, ERR
- *    and REQ report 0 vectors (not supported); other indexes -EINVAL.
- *  - VFIO_DEVICE_SET_IRQS: VFIO_IRQ_SET_ACTION_TRIGGER on MSI or MSI-X,
- *    validated and handled as VFIO does (see irqs.c), except that a bad fd
- *    in a block changes nothing, and that enabling fails with -ENOSPC
- *    rather than returning a smaller vector count when the device cannot
- *    have all the vectors asked for.
- * Closing the char device disables MSI/MSI-X and releases everything.
- *
- * sysfs: /sys/bus/pci/devices/<BDF>/irq_bypass_failures counts the
- * producer registrations the IRQ bypass manager refused on that device
- * since it was bound. Such a vector still signals its eventfd.
- *
- * Lifetime: the device state is reference counted (the binding and the
- * open file hold one each). Unbinding does not wait for the file to be
- * closed: remove() releases every vector and disables the device at once,
- * marks the state dead and drops its reference; ioctls on a file still open
- * then fail with -ENODEV and its close only drops the last reference.
+ * Lifetime: struct vpp_device is reference counted, the binding and the open
+ * file holding one reference each. remove() does not wait for the file to be
+ * closed: it releases the vectors at once and marks the state dead, and the
+ * file's close drops the last reference.
  */
 
 #include <linux/device.h>

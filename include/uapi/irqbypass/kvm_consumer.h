@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * kvm-consumer: an irqfd-style IRQ bypass consumer with KVM-compatible
- * structures. Each open of /dev/kvm-consumer is one "VM".
+ * The ioctls and records of /dev/kvm-consumer and of the kvm_consumer:kc_mode
+ * tracepoint. What they do: Documentation/kvm-consumer.md
  */
 #ifndef _UAPI_IRQBYPASS_KVM_CONSUMER_H
 #define _UAPI_IRQBYPASS_KVM_CONSUMER_H
@@ -13,20 +13,13 @@
 #define KC_MAX_ROUTES		1024
 #define KC_MAX_VCPUS		64
 
-/*
- * KC_SET_GSI_ROUTING: a struct kvm_irq_routing header (nr, flags = 0)
- * followed by nr entries. Types: KVM_IRQ_ROUTING_MSI (edge; the address
- * and data give the destination APIC id, broadcast or logical mode, and
- * the vector) and KVM_IRQ_ROUTING_IRQCHIP (level; the pin is the vector,
- * delivered to vCPU 0). Entry flags must be 0 and every GSI appears once.
- * Replaces the table; connected irqfds are re-evaluated.
- */
+/* KC_SET_GSI_ROUTING: struct kc_routing_hdr, then nr kvm_irq_routing_entry. */
 #define KC_SET_GSI_ROUTING	_IOW('k', 0x01, struct kc_routing_hdr)
 
-/* KC_IRQFD: struct kvm_irqfd, as KVM_IRQFD (assign, DEASSIGN, RESAMPLE). */
+/* KC_IRQFD: struct kvm_irqfd, as for KVM_IRQFD. */
 #define KC_IRQFD		_IOW('k', 0x02, struct kvm_irqfd)
 
-/* KC_GET_GSI_STATE: fills struct kc_gsi_state for gsi. */
+/* KC_GET_GSI_STATE: struct kc_gsi_state, gsi in, the rest out. */
 #define KC_GET_GSI_STATE	_IOWR('k', 0x03, struct kc_gsi_state)
 
 /* The header of KC_SET_GSI_ROUTING, laid out as struct kvm_irq_routing. */
@@ -71,10 +64,7 @@ struct kc_gsi_state {
 	__u64 resamples;	/* resamplefd signals (level routes) */
 };
 
-/*
- * Raw record of the kvm_consumer:kc_mode tracepoint, emitted on every mode
- * change of a connected irqfd (SEC("tp/kvm_consumer/kc_mode")).
- */
+/* Raw record of the kvm_consumer:kc_mode tracepoint. */
 struct kc_tp_mode {
 	__u16 type;
 	__u8 flags;
