@@ -23,11 +23,9 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-#define IRQBP_VERSION "0.1.0"
-
 MODULE_LICENSE("GPL v2");
 MODULE_DESCRIPTION("IRQ bypass manager utility module");
-MODULE_VERSION(IRQBP_VERSION);
+MODULE_VERSION(IRQBYPASS_VERSION);
 
 /* The raw records must be what include/uapi/irqbypass/tracepoints.h says. */
 #define IRQBP_CHECK_FIELD(raw, uapi, field)				\
@@ -541,7 +539,7 @@ static int __init irqbp_init(void)
 	if (irqbp_debugfs_init())
 		pr_warn("debugfs view not available\n");
 
-	pr_debug("manager %s loaded\n", IRQBP_VERSION);
+	pr_debug("manager %s loaded\n", IRQBYPASS_VERSION);
 	return 0;
 
 err_tokens:

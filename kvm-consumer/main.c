@@ -14,6 +14,7 @@
 
 MODULE_LICENSE("GPL v2");
 MODULE_DESCRIPTION("irqfd-style IRQ bypass consumer with KVM-compatible ioctls");
+MODULE_VERSION(IRQBYPASS_VERSION);
 
 static int kc_open(struct inode *inode, struct file *file)
 {

@@ -327,3 +327,4 @@ module_pci_driver(vpp_driver);
 
 MODULE_LICENSE("GPL v2");
 MODULE_DESCRIPTION("PCI MSI/MSI-X interrupts as eventfds and IRQ bypass producers");
+MODULE_VERSION(IRQBYPASS_VERSION);
