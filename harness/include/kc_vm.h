@@ -12,15 +12,8 @@ namespace irqbypass {
 class KcVm : public IrqfdVm {
 public:
 	KcVm();
-	void set_msi_routes(const std::vector<MsiRoute> &routes) override;
-	void irqfd_assign(int eventfd, unsigned int gsi) override;
-	void irqfd_deassign(int eventfd, unsigned int gsi) override;
 	// KC_GET_GSI_STATE of @gsi.
 	struct kc_gsi_state state(unsigned int gsi);
-	int fd() const { return vm_.get(); }
-
-private:
-	Fd vm_;
 };
 
 } // namespace irqbypass

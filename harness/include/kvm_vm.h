@@ -16,33 +16,43 @@ struct MsiRoute {
 	unsigned int vector;
 };
 
-// What a VMM does with a VM's interrupts, whichever consumer backs it.
+// What a VMM does with a VM's interrupts, whichever consumer backs it:
+// KVM and kvm-consumer take the same structs through their own ioctls.
 class IrqfdVm {
 public:
 	virtual ~IrqfdVm() = default;
-	virtual void set_msi_routes(const std::vector<MsiRoute> &routes) = 0;
-	virtual void irqfd_assign(int eventfd, unsigned int gsi) = 0;
-	virtual void irqfd_deassign(int eventfd, unsigned int gsi) = 0;
-};
+	// Replaces the VM's routing table with @routes.
+	void set_msi_routes(const std::vector<MsiRoute> &routes);
+	void irqfd_assign(int eventfd, unsigned int gsi);
+	void irqfd_deassign(int eventfd, unsigned int gsi);
+	int fd() const { return vm_.get(); }
 
-// A struct kvm_irq_routing of MSI entries in the kernel's layout, which
-// KVM_SET_GSI_ROUTING and KC_SET_GSI_ROUTING take.
-std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes);
-// KVM_IRQFD or KC_IRQFD (one struct kvm_irqfd) on @vm; throws naming @what.
-void irqfd_ioctl(int vm, unsigned long cmd, int eventfd, unsigned int gsi, unsigned int flags,
-		 const char *what);
+protected:
+	// The ioctls of a VM kind: set_routing takes a struct kvm_irq_routing,
+	// irqfd a struct kvm_irqfd.
+	struct Ioctls {
+		unsigned long set_routing;
+		const char *set_routing_name;
+		unsigned long irqfd;
+		const char *irqfd_name;
+	};
+	explicit IrqfdVm(const Ioctls &ioctls) : ioctls_(ioctls) {}
+
+	Fd vm_;
+
+private:
+	void irqfd(int eventfd, unsigned int gsi, unsigned int flags);
+
+	Ioctls ioctls_;
+};
 
 class KvmVm : public IrqfdVm {
 public:
 	// Creates a VM with an in-kernel irqchip and @vcpus vCPUs.
 	explicit KvmVm(unsigned int vcpus = 1);
-	void set_msi_routes(const std::vector<MsiRoute> &routes) override;
-	void irqfd_assign(int eventfd, unsigned int gsi) override;
-	void irqfd_deassign(int eventfd, unsigned int gsi) override;
-	int fd() const { return vm_.get(); }
 
 private:
-	Fd kvm_, vm_;
+	Fd kvm_;
 	std::vector<Fd> vcpus_;
 };
 

@@ -2,6 +2,7 @@
 #include "kvm_vm.h"
 
 #include <cstring>
+#include <string>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
@@ -13,7 +14,8 @@ namespace irqbypass {
 // number encodes that size: spell out the kernel's number and layout.
 static const unsigned long kSetGsiRouting = _IOC(_IOC_WRITE, KVMIO, 0x6a, 2 * sizeof(__u32));
 
-std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes)
+// A struct kvm_irq_routing of MSI entries in the kernel's layout.
+static std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes)
 {
 	const size_t hdr = 2 * sizeof(__u32); /* nr, flags; entries follow */
 	std::vector<char> buf(hdr + routes.size() * sizeof(struct kvm_irq_routing_entry));
@@ -34,19 +36,38 @@ std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes)
 	return buf;
 }
 
-void irqfd_ioctl(int vm, unsigned long cmd, int eventfd, unsigned int gsi, unsigned int flags,
-		 const char *what)
+void IrqfdVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+{
+	std::vector<char> table = msi_routing_table(routes);
+
+	if (ioctl(vm_.get(), ioctls_.set_routing, table.data()))
+		throw_errno(ioctls_.set_routing_name);
+}
+
+void IrqfdVm::irqfd(int eventfd, unsigned int gsi, unsigned int flags)
 {
 	struct kvm_irqfd irqfd = {};
 
 	irqfd.fd = eventfd;
 	irqfd.gsi = gsi;
 	irqfd.flags = flags;
-	if (ioctl(vm, cmd, &irqfd))
-		throw_errno(what);
+	if (ioctl(vm_.get(), ioctls_.irqfd, &irqfd))
+		throw_errno(std::string(ioctls_.irqfd_name) +
+			    (flags & KVM_IRQFD_FLAG_DEASSIGN ? " deassign" : " assign"));
+}
+
+void IrqfdVm::irqfd_assign(int eventfd, unsigned int gsi)
+{
+	irqfd(eventfd, gsi, 0);
+}
+
+void IrqfdVm::irqfd_deassign(int eventfd, unsigned int gsi)
+{
+	irqfd(eventfd, gsi, KVM_IRQFD_FLAG_DEASSIGN);
 }
 
 KvmVm::KvmVm(unsigned int vcpus)
+    : IrqfdVm({ kSetGsiRouting, "KVM_SET_GSI_ROUTING", KVM_IRQFD, "KVM_IRQFD" })
 {
 	kvm_.reset(open("/dev/kvm", O_RDWR | O_CLOEXEC));
 	if (!kvm_)
@@ -63,25 +84,6 @@ KvmVm::KvmVm(unsigned int vcpus)
 			throw_errno("KVM_CREATE_VCPU");
 		vcpus_.push_back(std::move(vcpu));
 	}
-}
-
-void KvmVm::set_msi_routes(const std::vector<MsiRoute> &routes)
-{
-	std::vector<char> table = msi_routing_table(routes);
-
-	if (ioctl(vm_.get(), kSetGsiRouting, table.data()))
-		throw_errno("KVM_SET_GSI_ROUTING");
-}
-
-void KvmVm::irqfd_assign(int eventfd, unsigned int gsi)
-{
-	irqfd_ioctl(vm_.get(), KVM_IRQFD, eventfd, gsi, 0, "KVM_IRQFD assign");
-}
-
-void KvmVm::irqfd_deassign(int eventfd, unsigned int gsi)
-{
-	irqfd_ioctl(vm_.get(), KVM_IRQFD, eventfd, gsi, KVM_IRQFD_FLAG_DEASSIGN,
-		    "KVM_IRQFD deassign");
 }
 
 } // namespace irqbypass
