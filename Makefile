@@ -12,7 +12,7 @@ export BUILD
 LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer selftests/irqchip-model include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
 # The harness, formatted by harness/.clang-format.
 HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 

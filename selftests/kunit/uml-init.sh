@@ -48,10 +48,14 @@ echo 1 > $tr/events/irqbypass/enable
 insmod $mods/irqbypass/tests/irqbypass_kunit.ko
 echo 0 > $tr/events/irqbypass/enable
 insmod $mods/kvm-consumer/tests/kvm_consumer_kunit.ko
-rmmod irqbypass_kunit kvm_consumer_kunit
+insmod $mods/selftests/irqchip-model/irqchip_model.ko
+insmod $mods/selftests/irqchip-model/tests/irqchip_model_kunit.ko
+cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
+rmmod irqbypass_kunit kvm_consumer_kunit irqchip_model_kunit
 @SELFTEST@ > $out/kvm_consumer_test.log 2>&1
 echo $? > $out/kvm_consumer_test.status
 rmmod kvm_consumer
+rmmod irqchip_model
 
 cat $tr/trace > $out/trace.txt
 cat $tr/per_cpu/cpu0/stats > $out/trace-stats.txt
@@ -61,7 +65,7 @@ done
 
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
-kmsg "    1..12"
+kmsg "    1..14"
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
 check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 4 && test -z \"\$(find $dbg -type f ! -perm 400)\""
@@ -74,6 +78,8 @@ check trace_names_failed_step test "$(count 'irqbypass_connect_fail: .*step=add_
 check kvm_consumer_selftest test "$(cat $out/kvm_consumer_test.status)" = 0
 check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
 check lockdep_still_on grep -Eq "debug_locks: +1" /proc/lockdep_stats
+check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 8 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"
+check irqchip_model_unloaded test ! -e /sys/module/irqchip_model
 check manager_unloads_when_idle sh -c "test \$(cat /sys/module/irqbypass/refcnt) = 0 && rmmod irqbypass"
 if [ $failed = 0 ]; then
 	kmsg "ok $((@SUITES@)) irqbypass_uml"
