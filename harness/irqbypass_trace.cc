@@ -80,6 +80,7 @@ const char *mode_name(unsigned int mode)
 	case KC_MODE_NONE: return "no producer";
 	case KC_MODE_POSTED: return "posted";
 	case KC_MODE_REMAPPED: return "remapped";
+	case KC_MODE_FORWARDED: return "forwarded";
 	}
 	return "?";
 }
@@ -87,7 +88,7 @@ const char *mode_name(unsigned int mode)
 const char *reason_name(unsigned int reason)
 {
 	switch (reason) {
-	case KC_REASON_NOT_MSI: return "non-MSI route";
+	case KC_REASON_NOT_MSI: return "level route, chip cannot forward";
 	case KC_REASON_MULTICAST: return "multicast route";
 	case KC_REASON_NO_POSTING: return "no posting capability";
 	case KC_REASON_NO_VCPU_AFFINITY: return "chip without vCPU affinity";

@@ -7,10 +7,12 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/file.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #ifdef CONFIG_IRQ_REMAP
 #include <asm/irq_remapping.h>
 #endif
@@ -54,21 +56,33 @@ static bool kc_posting_available(void)
 #endif
 }
 
-/* Does a chip on @irq's hierarchy implement irq_set_vcpu_affinity? */
-static bool kc_chip_can_post(int irq)
+/*
+ * The chip on @irq's hierarchy that takes a vCPU affinity, and whether its
+ * argument is one we speak: a VT-d posting descriptor (Intel's interrupt
+ * remapping, the model's posting flavour) or a GIC's forwarding to a vCPU
+ * (GICv3, the model's GIC flavour). Other chips, AMD's among them, take
+ * other formats: never hand them ours.
+ */
+static enum kc_chip kc_chip_kind(int irq)
 {
+	static const char *const posts[] = { "INTEL-IR", "icm-post" };
+	static const char *const forwards[] = { "GICv3", "icm-gic" };
 	struct irq_data *data = irq_get_irq_data(irq);
 
-	while (data) {
-		if (data->chip && data->chip->irq_set_vcpu_affinity)
-			return true;
+	while (data && !(data->chip && data->chip->irq_set_vcpu_affinity)) {
 #ifdef CONFIG_IRQ_DOMAIN_HIERARCHY
 		data = data->parent_data;
 #else
 		data = NULL;
 #endif
 	}
-	return false;
+	if (!data)
+		return KC_CHIP_OTHER;
+	if (match_string(posts, ARRAY_SIZE(posts), data->chip->name) >= 0)
+		return KC_CHIP_POSTS;
+	if (match_string(forwards, ARRAY_SIZE(forwards), data->chip->name) >= 0)
+		return KC_CHIP_FORWARDS;
+	return KC_CHIP_OTHER;
 }
 
 static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,
@@ -86,12 +100,33 @@ static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,
 		      mode, reason);
 }
 
-/* Leave posted mode: the producer's irq goes back to host delivery. */
-static void kc_unpost(struct kc_irqfd *irqfd)
+/* The guest's completion of a forwarded level interrupt. */
+static void kc_deactivate(struct kc_irqfd *irqfd)
 {
 	lockdep_assert_held(&irqfd->mode_lock);
 
-	if (irqfd->mode == KC_MODE_POSTED)
+	if (irqfd->mode != KC_MODE_FORWARDED)
+		return;
+	WARN_ON(irq_set_irqchip_state(irqfd->producer->irq,
+				      IRQCHIP_STATE_ACTIVE, false));
+	atomic64_inc(&irqfd->vm->stats[irqfd->gsi].deactivations);
+}
+
+/*
+ * Leave posted or forwarded mode: the producer's irq goes back to host
+ * delivery. A forwarded interrupt the guest has not completed yet is
+ * completed now: nobody would deactivate it once unforwarded.
+ */
+static void kc_leave_bypass(struct kc_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->mode_lock);
+
+	if (irqfd->mode == KC_MODE_FORWARDED) {
+		while (atomic_dec_if_positive(&irqfd->undeactivated) >= 0)
+			kc_deactivate(irqfd);
+		WRITE_ONCE(irqfd->forwarded, false);
+	}
+	if (irqfd->mode == KC_MODE_POSTED || irqfd->mode == KC_MODE_FORWARDED)
 		WARN_ON(irq_set_vcpu_affinity(irqfd->producer->irq, NULL));
 }
 
@@ -117,7 +152,20 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 	route = route ? &copy : NULL;
 
 	reason = kc_route_reason(route, kc_posting_available(),
-				 kc_chip_can_post(irqfd->producer->irq));
+				 kc_chip_kind(irqfd->producer->irq));
+	if (reason == KC_REASON_NONE && route->level) {
+		if (irqfd->mode == KC_MODE_FORWARDED)
+			return;
+		kc_leave_bypass(irqfd);
+		/* Any non-NULL vCPU: this irqfd stands for the route's. */
+		if (irq_set_vcpu_affinity(irqfd->producer->irq, irqfd)) {
+			reason = KC_REASON_AFFINITY_FAILED;
+		} else {
+			WRITE_ONCE(irqfd->forwarded, true);
+			kc_set_mode(irqfd, route, KC_MODE_FORWARDED, KC_REASON_NONE);
+			return;
+		}
+	}
 #ifdef CONFIG_IRQ_REMAP
 	if (reason == KC_REASON_NONE) {
 		struct kc_pi_desc *pi = irqfd->pi_desc;
@@ -126,6 +174,8 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 			.vector = route->vector,
 		};
 
+		if (irqfd->mode == KC_MODE_FORWARDED)
+			kc_leave_bypass(irqfd);
 		pi->control = KC_PI_SN;
 		if (irq_set_vcpu_affinity(irqfd->producer->irq, &vd))
 			reason = KC_REASON_AFFINITY_FAILED;
@@ -134,7 +184,7 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 	}
 #endif
 	if (reason != KC_REASON_NONE) {
-		kc_unpost(irqfd);
+		kc_leave_bypass(irqfd);
 		kc_set_mode(irqfd, route, KC_MODE_REMAPPED, reason);
 	}
 }
@@ -158,10 +208,29 @@ static void kc_del_producer(struct irq_bypass_consumer *cons,
 
 	mutex_lock(&irqfd->mode_lock);
 	WARN_ON(irqfd->producer != prod);
-	kc_unpost(irqfd);
+	kc_leave_bypass(irqfd);
 	kc_set_mode(irqfd, NULL, KC_MODE_NONE, KC_REASON_NONE);
 	irqfd->producer = NULL;
 	mutex_unlock(&irqfd->mode_lock);
+}
+
+/*
+ * A level interrupt is in service until the guest completes it: by
+ * deactivating the irq if it is forwarded, else through the resamplefd.
+ * The guest completes at once unless its GSI holds them (KC_GUEST_EOI).
+ */
+static void kc_level_injected(struct kc_irqfd *irqfd)
+{
+	struct kc_gsi_stats *stats = &irqfd->vm->stats[irqfd->gsi];
+
+	if (READ_ONCE(irqfd->forwarded))
+		atomic_inc(&irqfd->undeactivated);
+	else if (irqfd->resamplefd)
+		atomic_inc(&irqfd->unresampled);
+	else
+		return;
+	if (!READ_ONCE(stats->hold))
+		schedule_work(&irqfd->resample);
 }
 
 static void kc_inject(struct kc_irqfd *irqfd)
@@ -173,11 +242,27 @@ static void kc_inject(struct kc_irqfd *irqfd)
 	route = kc_route_find(rcu_dereference(vm->routes), irqfd->gsi);
 	if (route) {
 		atomic64_inc(&vm->stats[irqfd->gsi].injections);
-		/* The guest's EOI of a level interrupt, emulated at once. */
-		if (route->level && irqfd->resamplefd)
-			schedule_work(&irqfd->resample);
+		if (route->level)
+			kc_level_injected(irqfd);
 	}
 	rcu_read_unlock();
+}
+
+/* Complete one level interrupt in service, if any; false if none. */
+static bool kc_complete_one(struct kc_irqfd *irqfd)
+{
+	if (atomic_dec_if_positive(&irqfd->undeactivated) >= 0) {
+		mutex_lock(&irqfd->mode_lock);
+		kc_deactivate(irqfd);
+		mutex_unlock(&irqfd->mode_lock);
+		return true;
+	}
+	if (atomic_dec_if_positive(&irqfd->unresampled) >= 0) {
+		atomic64_inc(&irqfd->vm->stats[irqfd->gsi].resamples);
+		eventfd_signal(irqfd->resamplefd, 1);
+		return true;
+	}
+	return false;
 }
 
 /* The consumer's stop and start: no injection in between, none lost. */
@@ -197,12 +282,13 @@ static void kc_start(struct irq_bypass_consumer *cons)
 		kc_inject(irqfd);
 }
 
+/* The guest's immediate EOIs: eventfd_signal() cannot nest in a wake-up. */
 static void kc_resample_work(struct work_struct *work)
 {
 	struct kc_irqfd *irqfd = container_of(work, struct kc_irqfd, resample);
 
-	atomic64_inc(&irqfd->vm->stats[irqfd->gsi].resamples);
-	eventfd_signal(irqfd->resamplefd, 1);
+	while (kc_complete_one(irqfd))
+		;
 }
 
 /* Called with vm->lock held: unlink @irqfd and stop its deliveries. */
@@ -448,6 +534,48 @@ int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args)
 		kc_irqfd_free(found);
 	}
 	return 0;
+}
+
+/**
+ * kc_irqfd_guest_eoi - KC_GUEST_EOI: the guest's completions of a level GSI
+ * @vm: the VM
+ * @eoi: the GSI and KC_EOI_HOLD, KC_EOI_RELEASE or 0
+ *
+ * HOLD makes the guest keep the GSI's level interrupts in service until
+ * completed one by one with flags 0; RELEASE completes them at once again,
+ * those in service included.
+ *
+ * Return: 0; -EINVAL for a bad GSI or flags; -ENOENT for a completion
+ * with no level interrupt of the GSI in service.
+ */
+int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi)
+{
+	struct kc_irqfd *irqfd;
+	int ret = 0;
+
+	if (eoi->gsi >= KC_MAX_ROUTES ||
+	    hweight32(eoi->flags & (KC_EOI_HOLD | KC_EOI_RELEASE)) > 1 ||
+	    eoi->flags & ~(KC_EOI_HOLD | KC_EOI_RELEASE))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (eoi->flags) {
+		WRITE_ONCE(vm->stats[eoi->gsi].hold, eoi->flags & KC_EOI_HOLD);
+		if (eoi->flags & KC_EOI_RELEASE)
+			list_for_each_entry(irqfd, &vm->irqfds, link)
+				if (irqfd->gsi == eoi->gsi)
+					schedule_work(&irqfd->resample);
+	} else {
+		ret = -ENOENT;
+		list_for_each_entry(irqfd, &vm->irqfds, link) {
+			if (irqfd->gsi == eoi->gsi && kc_complete_one(irqfd)) {
+				ret = 0;
+				break;
+			}
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 /**

@@ -48,6 +48,15 @@ struct kc_routes {
 struct kc_gsi_stats {
 	atomic64_t injections;
 	atomic64_t resamples;
+	atomic64_t deactivations;
+	bool hold;			/* level interrupts wait for KC_GUEST_EOI */
+};
+
+/* What the producer irq's chip does with irq_set_vcpu_affinity(). */
+enum kc_chip {
+	KC_CHIP_OTHER,			/* nothing, or a format we do not speak */
+	KC_CHIP_POSTS,			/* VT-d posting: struct vcpu_data */
+	KC_CHIP_FORWARDS,		/* GIC forwarding: any vCPU pointer */
 };
 
 struct kc_vm {
@@ -70,6 +79,10 @@ struct kc_irqfd {
 	struct work_struct resample;	/* emulated EOI of a level route */
 	bool quiesced;			/* between the consumer's stop and start */
 	atomic_t held;			/* wake-ups while quiesced */
+	/* Level interrupts injected, not yet completed, by how they complete. */
+	atomic_t unresampled;		/* by a resamplefd signal */
+	atomic_t undeactivated;		/* by deactivating the forwarded irq */
+	bool forwarded;			/* mode is FORWARDED; READ_ONCE outside */
 
 	struct irq_bypass_consumer consumer;
 	bool registered;		/* the manager accepted the consumer */
@@ -85,7 +98,7 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 				  unsigned int nr);
 const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi);
 enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
-			       bool chip_can_post);
+			       enum kc_chip chip);
 
 /* irqfd.c */
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);
@@ -93,6 +106,7 @@ int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args);
 void kc_irqfd_release_all(struct kc_vm *vm);
 void kc_irqfd_routes_changed(struct kc_vm *vm);
 struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
+int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi);
 int kc_irqfd_init(void);
 void kc_irqfd_exit(void);
 

@@ -115,8 +115,15 @@ static long kc_get_gsi_state(struct kc_vm *vm, void __user *argp)
 		st.reason = irqfd->reason;
 		mutex_unlock(&irqfd->mode_lock);
 	}
+	list_for_each_entry(irqfd, &vm->irqfds, link)
+		if (irqfd->gsi == st.gsi)
+			st.in_service += atomic_read(&irqfd->undeactivated) +
+					 atomic_read(&irqfd->unresampled);
+	if (READ_ONCE(vm->stats[st.gsi].hold))
+		st.flags |= KC_GSI_HOLD;
 	st.injections = atomic64_read(&vm->stats[st.gsi].injections);
 	st.resamples = atomic64_read(&vm->stats[st.gsi].resamples);
+	st.deactivations = atomic64_read(&vm->stats[st.gsi].deactivations);
 	mutex_unlock(&vm->lock);
 
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
@@ -126,6 +133,7 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kc_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kc_guest_eoi eoi;
 	struct kvm_irqfd args;
 
 	switch (cmd) {
@@ -139,6 +147,10 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kc_irqfd_assign(vm, &args);
 	case KC_GET_GSI_STATE:
 		return kc_get_gsi_state(vm, argp);
+	case KC_GUEST_EOI:
+		if (copy_from_user(&eoi, argp, sizeof(eoi)))
+			return -EFAULT;
+		return kc_irqfd_guest_eoi(vm, &eoi);
 	}
 	return -ENOTTY;
 }

@@ -160,26 +160,28 @@ const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi)
 EXPORT_SYMBOL_NS_GPL(kc_route_find, KVM_CONSUMER_KUNIT);
 
 /**
- * kc_route_reason - why a route cannot be posted
+ * kc_route_reason - why a route cannot bypass the host
  * @route: the route, or NULL if the GSI has none
  * @posting: the interrupt remapping hardware can post interrupts
- * @chip_can_post: the producer irq's chip implements irq_set_vcpu_affinity
+ * @chip: what the producer irq's chip does with a vCPU affinity
  *
- * Return: KC_REASON_NONE if an interrupt on @route can be posted to its
- * vCPU, else the first reason it cannot.
+ * A level route bypasses by forwarding, an MSI route by posting.
+ *
+ * Return: KC_REASON_NONE if an interrupt on @route can be forwarded (level)
+ * or posted (MSI) to its vCPU, else the first reason it cannot.
  */
 enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
-			       bool chip_can_post)
+			       enum kc_chip chip)
 {
 	if (!route)
 		return KC_REASON_NO_ROUTE;
 	if (route->level)
-		return KC_REASON_NOT_MSI;
+		return chip == KC_CHIP_FORWARDS ? KC_REASON_NONE : KC_REASON_NOT_MSI;
 	if (route->multicast)
 		return KC_REASON_MULTICAST;
 	if (!posting)
 		return KC_REASON_NO_POSTING;
-	if (!chip_can_post)
+	if (chip != KC_CHIP_POSTS)
 		return KC_REASON_NO_VCPU_AFFINITY;
 	return KC_REASON_NONE;
 }

@@ -180,21 +180,27 @@ static void mode_decisions(struct kunit *test)
 	struct kc_route multicast = { .gsi = 2, .multicast = true };
 	struct kc_route level = { .gsi = 3, .level = true };
 
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, true), KC_REASON_NONE);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, false, true),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, KC_CHIP_POSTS),
+			KC_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, false, KC_CHIP_POSTS),
 			KC_REASON_NO_POSTING);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, false),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, KC_CHIP_OTHER),
 			KC_REASON_NO_VCPU_AFFINITY);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&multicast, true, true),
+	/* A forwarding chip does not take a posting descriptor. */
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, KC_CHIP_FORWARDS),
+			KC_REASON_NO_VCPU_AFFINITY);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&multicast, true, KC_CHIP_POSTS),
 			KC_REASON_MULTICAST);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, true, true),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, true, KC_CHIP_POSTS),
 			KC_REASON_NOT_MSI);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(NULL, true, true),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, false, KC_CHIP_FORWARDS),
+			KC_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(NULL, true, KC_CHIP_FORWARDS),
 			KC_REASON_NO_ROUTE);
 	/* The route's own reasons come before the platform's. */
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, false, false),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, false, KC_CHIP_OTHER),
 			KC_REASON_NOT_MSI);
-	KUNIT_EXPECT_EQ(test, kc_route_reason(&multicast, false, false),
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&multicast, false, KC_CHIP_OTHER),
 			KC_REASON_MULTICAST);
 }
 

@@ -208,6 +208,55 @@ TEST_F(vm, level_route_resamples)
 	close(rfd);
 }
 
+static int guest_eoi(int vm, uint32_t gsi, uint32_t flags)
+{
+	struct kc_guest_eoi eoi = { .gsi = gsi, .flags = flags };
+
+	return ioctl(vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
+}
+
+/* A guest holding level interrupts: one completion per KC_GUEST_EOI. */
+TEST_F(vm, guest_holds_level_interrupts)
+{
+	int rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t v;
+
+	ASSERT_EQ(0, guest_eoi(self->vm, 5, KC_EOI_HOLD));
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
+	EXPECT_EQ(KC_GSI_HOLD, state(self->vm, 5).flags & KC_GSI_HOLD);
+	signal_fd(self->efd);
+	signal_fd(self->efd);
+	EXPECT_EQ(2, state(self->vm, 5).injections);
+	EXPECT_EQ(2, state(self->vm, 5).in_service);
+	EXPECT_EQ(0, state(self->vm, 5).resamples);
+	EXPECT_EQ(-EAGAIN, read(rfd, &v, sizeof(v)) < 0 ? -errno : 0);
+
+	EXPECT_EQ(0, guest_eoi(self->vm, 5, 0));
+	EXPECT_EQ(1, state(self->vm, 5).resamples);
+	EXPECT_EQ(1, state(self->vm, 5).in_service);
+	ASSERT_EQ(sizeof(v), read(rfd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+
+	/* Release: what is in service completes, and the next ones at once. */
+	EXPECT_EQ(0, guest_eoi(self->vm, 5, KC_EOI_RELEASE));
+	for (int i = 0; i < 100 && state(self->vm, 5).in_service; i++)
+		usleep(10000);
+	EXPECT_EQ(0, state(self->vm, 5).in_service);
+	EXPECT_EQ(2, state(self->vm, 5).resamples);
+	EXPECT_EQ(0, state(self->vm, 5).flags & KC_GSI_HOLD);
+	EXPECT_EQ(-ENOENT, guest_eoi(self->vm, 5, 0));
+	close(rfd);
+}
+
+TEST_F(vm, guest_eoi_rejects)
+{
+	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, KC_MAX_ROUTES, 0));
+	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, 5, KC_EOI_HOLD | KC_EOI_RELEASE));
+	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, 5, 1u << 2));
+	EXPECT_EQ(-ENOENT, guest_eoi(self->vm, 5, 0)) TH_LOG("nothing in service");
+	EXPECT_EQ(-EFAULT, ioctl(self->vm, KC_GUEST_EOI, NULL) ? -errno : 0);
+}
+
 TEST_F(vm, eventfd_closed_tears_down)
 {
 	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));

@@ -22,6 +22,9 @@
 /* KC_GET_GSI_STATE: struct kc_gsi_state, gsi in, the rest out. */
 #define KC_GET_GSI_STATE	_IOWR('k', 0x03, struct kc_gsi_state)
 
+/* KC_GUEST_EOI: struct kc_guest_eoi, the guest's completion of a level GSI. */
+#define KC_GUEST_EOI		_IOW('k', 0x04, struct kc_guest_eoi)
+
 /* The header of KC_SET_GSI_ROUTING, laid out as struct kvm_irq_routing. */
 struct kc_routing_hdr {
 	__u32 nr;
@@ -33,11 +36,12 @@ enum kc_mode {
 	KC_MODE_NONE = 0,	/* no producer: injected by the irqfd */
 	KC_MODE_POSTED = 1,	/* irq_set_vcpu_affinity() posts it */
 	KC_MODE_REMAPPED = 2,	/* through the host, see the reason */
+	KC_MODE_FORWARDED = 3,	/* a level irq forwarded: the guest deactivates it */
 };
 
 enum kc_reason {
 	KC_REASON_NONE = 0,
-	KC_REASON_NOT_MSI = 1,		/* a level (irqchip) route */
+	KC_REASON_NOT_MSI = 1,		/* a level route; the chip cannot forward */
 	KC_REASON_MULTICAST = 2,	/* broadcast or several destinations */
 	KC_REASON_NO_POSTING = 3,	/* no interrupt remapping with posting */
 	KC_REASON_NO_VCPU_AFFINITY = 4,	/* the irq's chip cannot post */
@@ -50,6 +54,16 @@ enum kc_reason {
 #define KC_GSI_CONNECTED	(1u << 2)	/* its consumer is paired */
 #define KC_GSI_LEVEL		(1u << 3)
 #define KC_GSI_RESAMPLE		(1u << 4)
+#define KC_GSI_HOLD		(1u << 5)	/* completed by KC_GUEST_EOI only */
+
+/* kc_guest_eoi.flags; 0 completes the level interrupt the guest holds. */
+#define KC_EOI_HOLD		(1u << 0)	/* from now on, hold them */
+#define KC_EOI_RELEASE		(1u << 1)	/* complete at once again */
+
+struct kc_guest_eoi {
+	__u32 gsi;
+	__u32 flags;
+};
 
 struct kc_gsi_state {
 	__u32 gsi;		/* in */
@@ -62,6 +76,9 @@ struct kc_gsi_state {
 	__u32 pad;
 	__u64 injections;	/* interrupts injected through this GSI */
 	__u64 resamples;	/* resamplefd signals (level routes) */
+	__u64 deactivations;	/* forwarded irqs the guest deactivated */
+	__u32 in_service;	/* level interrupts held by the guest */
+	__u32 pad2;
 };
 
 /* Raw record of the kvm_consumer:kc_mode tracepoint. */
