@@ -359,6 +359,7 @@ static void kc_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
 {
 	struct kc_irqfd *irqfd = container_of(pt, struct kc_irqfd, pt);
 
+	irqfd->wqh = wqh;
 	add_wait_queue_priority(wqh, &irqfd->wait);
 }
 
@@ -467,13 +468,21 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 	}
 	list_add_tail(&irqfd->link, &vm->irqfds);
 
-	/* Hook the eventfd's wake-ups, and deliver what it already holds. */
+	/*
+	 * Hook the eventfd's wake-ups, and deliver what it already holds:
+	 * read under the eventfd's lock, as the wake-up does, so that a
+	 * signal racing this is injected once, by whichever reads it.
+	 */
 	events = vfs_poll(file, &irqfd->pt);
 	if (events & EPOLLIN) {
+		unsigned long flags;
 		u64 cnt;
 
+		spin_lock_irqsave(&irqfd->wqh->lock, flags);
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		kc_inject(irqfd);
+		spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
+		if (cnt)
+			kc_inject(irqfd);
 	}
 
 	irqfd->consumer.token = irqfd->eventfd;

@@ -74,6 +74,7 @@ struct kc_irqfd {
 	struct eventfd_ctx *eventfd;
 	struct eventfd_ctx *resamplefd;	/* RESAMPLE irqfds only */
 	wait_queue_entry_t wait;
+	wait_queue_head_t *wqh;		/* the eventfd's: its lock guards the count */
 	poll_table pt;
 	struct work_struct shutdown;	/* the eventfd was closed */
 	struct work_struct resample;	/* emulated EOI of a level route */

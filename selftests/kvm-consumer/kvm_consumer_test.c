@@ -208,6 +208,18 @@ TEST_F(vm, level_route_resamples)
 	close(rfd);
 }
 
+/* A signal pending at assignment: injected once, read under its lock. */
+TEST_F(vm, pending_signal_at_assign)
+{
+	uint64_t v;
+
+	signal_fd(self->efd);
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(1, state(self->vm, 40).injections);
+	EXPECT_EQ(-EAGAIN, read(self->efd, &v, sizeof(v)) < 0 ? -errno : 0)
+		TH_LOG("the count was consumed");
+}
+
 static int guest_eoi(int vm, uint32_t gsi, uint32_t flags)
 {
 	struct kc_guest_eoi eoi = { .gsi = gsi, .flags = flags };
