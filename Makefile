@@ -12,7 +12,7 @@ export BUILD
 LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer selftests/irqchip-model include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
 # The harness, formatted by harness/.clang-format.
 HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 
@@ -73,6 +73,8 @@ harness: ## the C++/BPF harness: library, tools, GoogleTest suites, in BUILD/har
 selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftests
 	$(LIB) compile_selftest selftests/kvm-consumer/kvm_consumer_test.c \
 		$(BUILD)/selftests/kvm_consumer_test
+	$(LIB) compile_selftest selftests/vfio-platform-producer/forwarding_test.c \
+		$(BUILD)/selftests/forwarding_test
 
 TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 

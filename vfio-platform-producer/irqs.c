@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The lines of a vfio_platform_producer device: trigger and unmask eventfds,
+ * host masking of level lines, their IRQ bypass producers, and forwarding.
+ * Behaviour: Documentation/vfio-platform-producer.md
+ *
+ * Masking: @masked is the line's host mask, whether or not its irq is
+ * requested. While it is (@requested), the line holds exactly one disable
+ * level on the irq when masked, none otherwise; request_irq() and free_irq()
+ * reset the disable depth, so the irq is requested disabled and @masked is
+ * applied afterwards, and a line being freed is disabled first.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqbypass.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "producer.h"
+
+/* Unmask eventfds released because their eventfd was closed. */
+static struct workqueue_struct *vplp_wq;
+
+/*
+ * An unmask eventfd: a signal on it unmasks its line. Attached to the line
+ * (vplp_line.unmaskfd) from the ioctl until it is removed, the device is
+ * closed or unbound, or the eventfd is closed; whoever detaches it frees it
+ * (a close, through @shutdown on vplp_wq). Until it is off the eventfd's wait
+ * queue, @line stays valid: vplp_release_irqs() flushes vplp_wq.
+ */
+struct vplp_unmaskfd {
+	struct vplp_line *line;
+	struct eventfd_ctx *eventfd;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct work_struct shutdown;
+};
+
+static void vplp_mask_locked(struct vplp_line *line)
+{
+	lockdep_assert_held(&line->lock);
+
+	if (line->masked)
+		return;
+	line->masked = true;
+	if (line->requested)
+		disable_irq_nosync(line->irq);
+}
+
+static void vplp_unmask_locked(struct vplp_line *line)
+{
+	lockdep_assert_held(&line->lock);
+
+	if (!line->masked)
+		return;
+	line->masked = false;
+	if (line->requested)
+		enable_irq(line->irq);
+	atomic64_inc(&line->count.unmasks);
+}
+
+static void vplp_mask(struct vplp_line *line)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&line->lock, flags);
+	vplp_mask_locked(line);
+	spin_unlock_irqrestore(&line->lock, flags);
+}
+
+static void vplp_unmask(struct vplp_line *line)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&line->lock, flags);
+	vplp_unmask_locked(line);
+	spin_unlock_irqrestore(&line->lock, flags);
+}
+
+static bool vplp_forwarded(const struct vplp_line *line)
+{
+	struct irq_data *data = irq_get_irq_data(line->irq);
+
+	return data && irqd_is_forwarded_to_vcpu(data);
+}
+
+/*
+ * The hard irq handler, also run from software by ACTION_TRIGGER with
+ * DATA_NONE or DATA_BOOL. A forwarded level line stays active until the
+ * guest deactivates it, so it is not masked; otherwise a level line is
+ * masked until unmasked (VFIO's automasking).
+ */
+static irqreturn_t vplp_handler(int irq, void *dev_id)
+{
+	struct vplp_line *line = dev_id;
+	irqreturn_t ret = IRQ_HANDLED;
+	unsigned long flags;
+
+	if (line->level) {
+		if (vplp_forwarded(line)) {
+			atomic64_inc(&line->count.forwarded);
+		} else {
+			spin_lock_irqsave(&line->lock, flags);
+			if (line->masked) {
+				ret = IRQ_NONE;
+			} else {
+				vplp_mask_locked(line);
+				atomic64_inc(&line->count.host_masked);
+			}
+			spin_unlock_irqrestore(&line->lock, flags);
+		}
+	}
+
+	if (ret == IRQ_HANDLED) {
+		atomic64_inc(&line->count.handled);
+		if (line->trigger)
+			eventfd_signal(line->trigger, 1);
+	}
+	return ret;
+}
+
+/*
+ * The manager pauses the line while it pairs or unpairs a consumer. Only
+ * a running handler is waited for: disable_irq() would also wait for the
+ * chip to drop the line's active state, which a forwarded line keeps until
+ * the guest completes it, possibly never (the pair is being broken).
+ */
+static void vplp_producer_stop(struct irq_bypass_producer *prod)
+{
+	disable_irq_nosync(prod->irq);
+	synchronize_hardirq(prod->irq);
+}
+
+static void vplp_producer_start(struct irq_bypass_producer *prod)
+{
+	enable_irq(prod->irq);
+}
+
+/*
+ * Whether the interrupt controller has the irq active. A chip that cannot
+ * tell has no active state to wait for.
+ */
+static bool vplp_active(const struct vplp_line *line)
+{
+	bool active = false;
+
+	if (irq_get_irqchip_state(line->irq, IRQCHIP_STATE_ACTIVE, &active))
+		return false;
+	return active;
+}
+
+/*
+ * Called stopped, before the consumer may forward the irq. A level line
+ * with an interrupt in flight, handled by the host (masked, waiting for its
+ * unmask) or still active at the controller, cannot change hands now.
+ */
+static int vplp_add_consumer(struct irq_bypass_producer *prod,
+			     struct irq_bypass_consumer *cons)
+{
+	struct vplp_line *line = container_of(prod, struct vplp_line, producer);
+	unsigned long flags;
+	bool busy;
+
+	if (line->level) {
+		spin_lock_irqsave(&line->lock, flags);
+		busy = line->masked;
+		spin_unlock_irqrestore(&line->lock, flags);
+
+		if (busy || vplp_active(line)) {
+			atomic64_inc(&line->count.refused);
+			return -EAGAIN;
+		}
+	}
+
+	spin_lock_irqsave(&line->lock, flags);
+	line->connected = true;
+	spin_unlock_irqrestore(&line->lock, flags);
+	return 0;
+}
+
+/*
+ * Called stopped, after the consumer's del_producer has stopped forwarding:
+ * the handler masks the line again. An interrupt the guest left active is
+ * deactivated as it is, unmasked, so the line can fire again to the host.
+ */
+static void vplp_del_consumer(struct irq_bypass_producer *prod,
+			      struct irq_bypass_consumer *cons)
+{
+	struct vplp_line *line = container_of(prod, struct vplp_line, producer);
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&line->lock, flags);
+	line->connected = false;
+	spin_unlock_irqrestore(&line->lock, flags);
+
+	if (!line->level || !vplp_active(line))
+		return;
+
+	ret = irq_set_irqchip_state(line->irq, IRQCHIP_STATE_ACTIVE, false);
+	if (ret)
+		dev_warn_ratelimited(&line->vdev->pdev->dev,
+				     "irq index %u: deactivation failed: %d\n",
+				     line->index, ret);
+	else
+		atomic64_inc(&line->count.deactivated);
+}
+
+/*
+ * Give @line the eventfd @trigger, or none if NULL, releasing the one it had
+ * first: producer, then irq, then eventfd. Takes over the reference on
+ * @trigger on success only.
+ */
+static int vplp_line_set_trigger(struct vplp_device *vdev,
+				 struct vplp_line *line,
+				 struct eventfd_ctx *trigger)
+{
+	unsigned long flags;
+	int ret;
+
+	lockdep_assert_held(&vdev->lock);
+
+	if (line->trigger) {
+		if (line->registered) {
+			irq_bypass_unregister_producer(&line->producer);
+			line->registered = false;
+		}
+		spin_lock_irqsave(&line->lock, flags);
+		/* Quiet until freed; free_irq() resets the depth anyway. */
+		if (!line->masked)
+			disable_irq_nosync(line->irq);
+		line->requested = false;
+		spin_unlock_irqrestore(&line->lock, flags);
+		free_irq(line->irq, line);
+		eventfd_ctx_put(line->trigger);
+		line->trigger = NULL;
+	}
+
+	if (!trigger)
+		return 0;
+
+	line->trigger = trigger;
+	ret = request_irq(line->irq, vplp_handler, IRQF_NO_AUTOEN, line->name,
+			  line);
+	if (ret) {
+		line->trigger = NULL;
+		return ret;
+	}
+	spin_lock_irqsave(&line->lock, flags);
+	line->requested = true;
+	if (!line->masked)
+		enable_irq(line->irq);
+	spin_unlock_irqrestore(&line->lock, flags);
+
+	line->producer.token = trigger;
+	line->producer.irq = line->irq;
+	ret = irq_bypass_register_producer(&line->producer);
+	if (ret) {
+		/* No bypass, but the interrupt still reaches the eventfd. */
+		atomic_inc(&vdev->bypass_failures);
+		dev_info(&vdev->pdev->dev,
+			 "irq index %u: irq bypass producer registration failed: %d\n",
+			 line->index, ret);
+	} else {
+		line->registered = true;
+	}
+	return 0;
+}
+
+static void vplp_unmaskfd_free(struct vplp_unmaskfd *ufd)
+{
+	u64 cnt;
+
+	eventfd_ctx_remove_wait_queue(ufd->eventfd, &ufd->wait, &cnt);
+	eventfd_ctx_put(ufd->eventfd);
+	kfree(ufd);
+}
+
+static void vplp_unmaskfd_shutdown(struct work_struct *work)
+{
+	vplp_unmaskfd_free(container_of(work, struct vplp_unmaskfd, shutdown));
+}
+
+/* The eventfd's wake-up, in atomic context under its wait queue lock. */
+static int vplp_unmaskfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+				int sync, void *key)
+{
+	struct vplp_unmaskfd *ufd = container_of(wait, struct vplp_unmaskfd,
+						 wait);
+	struct vplp_line *line = ufd->line;
+	__poll_t events = key_to_poll(key);
+	unsigned long flags;
+	u64 cnt;
+
+	if (events & EPOLLIN) {
+		eventfd_ctx_do_read(ufd->eventfd, &cnt);
+		spin_lock_irqsave(&line->lock, flags);
+		if (line->unmaskfd == ufd)
+			vplp_unmask_locked(line);
+		spin_unlock_irqrestore(&line->lock, flags);
+	}
+
+	if (events & EPOLLHUP) {
+		spin_lock_irqsave(&line->lock, flags);
+		if (line->unmaskfd == ufd) {
+			line->unmaskfd = NULL;
+			queue_work(vplp_wq, &ufd->shutdown);
+		}
+		spin_unlock_irqrestore(&line->lock, flags);
+	}
+	return 0;
+}
+
+static void vplp_unmaskfd_queue(struct file *file, wait_queue_head_t *wqh,
+				poll_table *pt)
+{
+	struct vplp_unmaskfd *ufd = container_of(pt, struct vplp_unmaskfd, pt);
+
+	add_wait_queue(wqh, &ufd->wait);
+}
+
+/* Errors in vfio_virqfd_enable()'s order: -ENOMEM, -EBADF, -EINVAL, -EBUSY. */
+static int vplp_unmaskfd_attach(struct vplp_line *line, int fd)
+{
+	struct vplp_unmaskfd *ufd;
+	struct eventfd_ctx *ctx;
+	__poll_t events;
+	struct fd f;
+	int ret = 0;
+
+	ufd = kzalloc(sizeof(*ufd), GFP_KERNEL_ACCOUNT);
+	if (!ufd)
+		return -ENOMEM;
+	ufd->line = line;
+	INIT_WORK(&ufd->shutdown, vplp_unmaskfd_shutdown);
+	init_waitqueue_func_entry(&ufd->wait, vplp_unmaskfd_wakeup);
+	init_poll_funcptr(&ufd->pt, vplp_unmaskfd_queue);
+
+	f = fdget(fd);
+	if (!f.file) {
+		ret = -EBADF;
+		goto err_free;
+	}
+	ctx = eventfd_ctx_fileget(f.file);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto err_fdput;
+	}
+	ufd->eventfd = ctx;
+
+	spin_lock_irq(&line->lock);
+	if (line->unmaskfd)
+		ret = -EBUSY;
+	else
+		line->unmaskfd = ufd;
+	spin_unlock_irq(&line->lock);
+	if (ret)
+		goto err_put;
+
+	/* The file is held: its close, and EPOLLHUP, come after this. */
+	events = vfs_poll(f.file, &ufd->pt);
+	/* A signal already pending unmasks now, as VFIO's virqfd does. */
+	if (events & EPOLLIN)
+		vplp_unmask(line);
+	fdput(f);
+	return 0;
+
+err_put:
+	eventfd_ctx_put(ctx);
+err_fdput:
+	fdput(f);
+err_free:
+	kfree(ufd);
+	return ret;
+}
+
+/* Remove @line's unmask eventfd, if any; gone from its wait queue on return. */
+static void vplp_unmaskfd_detach(struct vplp_line *line)
+{
+	struct vplp_unmaskfd *ufd;
+
+	spin_lock_irq(&line->lock);
+	ufd = line->unmaskfd;
+	line->unmaskfd = NULL;
+	spin_unlock_irq(&line->lock);
+
+	if (ufd)
+		vplp_unmaskfd_free(ufd);
+}
+
+/* ACTION_MASK, as VFIO platform, but for an eventfd, which is -EINVAL. */
+static int vplp_set_irq_mask(struct vplp_line *line, u32 start, u32 count,
+			     u32 flags, const void *data)
+{
+	if (start != 0 || count != 1)
+		return -EINVAL;
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		return -EINVAL;
+
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		vplp_mask(line);
+	return 0;
+}
+
+/* ACTION_UNMASK, as VFIO platform: an eventfd is an unmask eventfd. */
+static int vplp_set_irq_unmask(struct vplp_line *line, u32 start, u32 count,
+			       u32 flags, const void *data)
+{
+	if (start != 0 || count != 1)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		s32 fd = *(const s32 *)data;
+
+		if (fd >= 0)
+			return vplp_unmaskfd_attach(line, fd);
+		vplp_unmaskfd_detach(line);
+		return 0;
+	}
+
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		vplp_unmask(line);
+	return 0;
+}
+
+/*
+ * ACTION_TRIGGER, as VFIO platform, but that the new eventfd is looked up
+ * before the old one is released, so that a bad fd changes nothing.
+ */
+static int vplp_set_irq_trigger(struct vplp_device *vdev,
+				struct vplp_line *line, u32 start, u32 count,
+				u32 flags, const void *data)
+{
+	struct eventfd_ctx *trigger = NULL;
+	int ret;
+
+	if (!count && (flags & VFIO_IRQ_SET_DATA_NONE))
+		return vplp_line_set_trigger(vdev, line, NULL);
+
+	if (start != 0 || count != 1)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		s32 fd = *(const s32 *)data;
+
+		if (fd >= 0) {
+			trigger = eventfd_ctx_fdget(fd);
+			if (IS_ERR(trigger))
+				return PTR_ERR(trigger);
+		}
+		ret = vplp_line_set_trigger(vdev, line, trigger);
+		if (ret && trigger)
+			eventfd_ctx_put(trigger);
+		return ret;
+	}
+
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		vplp_handler(line->irq, line);
+	return 0;
+}
+
+/**
+ * vplp_set_irqs - VFIO_DEVICE_SET_IRQS on one line
+ * @vdev: the device, with @vdev->lock held
+ * @flags: one VFIO_IRQ_SET_DATA_* flag and the VFIO_IRQ_SET_ACTION_* flags
+ * @index: the line, below @vdev->num_irqs
+ * @start: first irq of the index (only 0 is valid)
+ * @count: number of irqs (1, or 0 to remove a trigger)
+ * @data: an s32 fd (DATA_EVENTFD) or u8 bool (DATA_BOOL), else NULL
+ *
+ * The caller has validated the arguments as
+ * vfio_set_irqs_validate_and_prepare() does for VFIO platform, against
+ * @vdev->num_irqs.
+ *
+ * Return: 0; -ENOTTY unless exactly one action is given; -EINVAL for
+ * another @start or @count, or an eventfd to mask; -EBADF or -EINVAL for an
+ * fd that is not an eventfd; -EBUSY if the line already has an unmask
+ * eventfd; -ENOMEM; or the error of request_irq().
+ */
+int vplp_set_irqs(struct vplp_device *vdev, u32 flags, u32 index, u32 start,
+		  u32 count, const void *data)
+{
+	struct vplp_line *line = &vdev->lines[index];
+
+	lockdep_assert_held(&vdev->lock);
+
+	switch (flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+		return vplp_set_irq_mask(line, start, count, flags, data);
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+		return vplp_set_irq_unmask(line, start, count, flags, data);
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
+		return vplp_set_irq_trigger(vdev, line, start, count, flags,
+					    data);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * vplp_release_irqs - release every line's eventfds, irq and producer
+ * @vdev: the device, with @vdev->lock held
+ *
+ * For each line: remove its unmask eventfd, unregister its producer, free
+ * its irq, put its trigger, and forget its host mask. On return no unmask
+ * eventfd of the device is on an eventfd's wait queue any more.
+ */
+void vplp_release_irqs(struct vplp_device *vdev)
+{
+	struct vplp_line *line;
+	u32 i;
+
+	lockdep_assert_held(&vdev->lock);
+
+	for (i = 0; i < vdev->num_irqs; i++) {
+		line = &vdev->lines[i];
+		vplp_unmaskfd_detach(line);
+		vplp_line_set_trigger(vdev, line, NULL);
+		spin_lock_irq(&line->lock);
+		line->masked = false;
+		spin_unlock_irq(&line->lock);
+	}
+	/* Those that a close of their eventfd detached. */
+	flush_workqueue(vplp_wq);
+}
+
+/* Level or edge: the irq's type, else its resource's flags. */
+static bool vplp_is_level(struct platform_device *pdev, u32 index, int irq)
+{
+	struct irq_data *data = irq_get_irq_data(irq);
+	struct resource *res;
+
+	if (data && (irqd_is_level_type(data) ||
+		     (irqd_get_trigger_type(data) & IRQ_TYPE_LEVEL_MASK)))
+		return true;
+	res = platform_get_resource(pdev, IORESOURCE_IRQ, index);
+	return res && (res->flags & (IORESOURCE_IRQ_HIGHLEVEL |
+				     IORESOURCE_IRQ_LOWLEVEL));
+}
+
+/**
+ * vplp_lines_refresh - read the lines' trigger types again
+ * @vdev: the device, with @vdev->lock held and no irq requested
+ *
+ * VFIO platform reads them when the device is opened; so does open().
+ */
+void vplp_lines_refresh(struct vplp_device *vdev)
+{
+	u32 i;
+
+	lockdep_assert_held(&vdev->lock);
+
+	for (i = 0; i < vdev->num_irqs; i++)
+		vdev->lines[i].level = vplp_is_level(vdev->pdev, i,
+						     vdev->lines[i].irq);
+}
+
+/**
+ * vplp_lines_init - one line per IRQ resource of the device
+ * @vdev: the device being probed
+ * @num_irqs: its number of IRQ resources, at least 1
+ *
+ * Return: 0, or -ENOMEM, or the error of platform_get_irq_optional().
+ */
+int vplp_lines_init(struct vplp_device *vdev, u32 num_irqs)
+{
+	struct platform_device *pdev = vdev->pdev;
+	struct vplp_line *line;
+	int irq, ret;
+	u32 i;
+
+	vdev->lines = kcalloc(num_irqs, sizeof(*vdev->lines), GFP_KERNEL);
+	if (!vdev->lines)
+		return -ENOMEM;
+	vdev->num_irqs = num_irqs;
+
+	for (i = 0; i < num_irqs; i++) {
+		line = &vdev->lines[i];
+		irq = platform_get_irq_optional(pdev, i);
+		if (irq <= 0) {
+			ret = irq ? irq : -EINVAL;
+			goto err_free;
+		}
+		line->name = kasprintf(GFP_KERNEL,
+				       "vfio-platform-producer-irq[%u](%s)", i,
+				       dev_name(&pdev->dev));
+		if (!line->name) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		line->vdev = vdev;
+		line->index = i;
+		line->irq = irq;
+		line->level = vplp_is_level(pdev, i, irq);
+		spin_lock_init(&line->lock);
+		line->producer.add_consumer = vplp_add_consumer;
+		line->producer.del_consumer = vplp_del_consumer;
+		line->producer.stop = vplp_producer_stop;
+		line->producer.start = vplp_producer_start;
+	}
+	return 0;
+
+err_free:
+	vplp_lines_free(vdev);
+	return ret;
+}
+
+/**
+ * vplp_lines_free - free the lines of vplp_lines_init()
+ * @vdev: the device; none of its lines holds anything any more
+ */
+void vplp_lines_free(struct vplp_device *vdev)
+{
+	u32 i;
+
+	for (i = 0; i < vdev->num_irqs; i++)
+		kfree(vdev->lines[i].name);
+	kfree(vdev->lines);
+	vdev->lines = NULL;
+	vdev->num_irqs = 0;
+}
+
+/**
+ * vplp_line_info_flags - VFIO_DEVICE_GET_IRQ_INFO flags of a line
+ * @line: the line
+ *
+ * Return: eventfd and maskable, and automasked for a level line.
+ */
+u32 vplp_line_info_flags(const struct vplp_line *line)
+{
+	u32 flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE;
+
+	if (line->level)
+		flags |= VFIO_IRQ_INFO_AUTOMASKED;
+	return flags;
+}
+
+/**
+ * vplp_lines_show - the debugfs view of a device's lines
+ * @m: the seq_file of the debugfs file "irqs"
+ * @vdev: the device
+ *
+ * One line of text per line of the device; the format is in
+ * Documentation/vfio-platform-producer.md.
+ */
+void vplp_lines_show(struct seq_file *m, struct vplp_device *vdev)
+{
+	struct vplp_line *line;
+	bool masked, connected, unmaskfd;
+	unsigned long flags;
+	u32 i;
+
+	mutex_lock(&vdev->lock);
+	for (i = 0; i < vdev->num_irqs; i++) {
+		line = &vdev->lines[i];
+		spin_lock_irqsave(&line->lock, flags);
+		masked = line->masked;
+		connected = line->connected;
+		unmaskfd = !!line->unmaskfd;
+		spin_unlock_irqrestore(&line->lock, flags);
+
+		seq_printf(m, "%u irq=%d %s trigger=%d producer=%d consumer=%d unmaskfd=%d masked=%d forwarded=%d",
+			   i, line->irq, line->level ? "level" : "edge",
+			   !!line->trigger, line->registered, connected,
+			   unmaskfd, masked, vplp_forwarded(line));
+		seq_printf(m, " handled=%lld forwarded_handled=%lld host_masked=%lld unmasks=%lld refused=%lld deactivated=%lld\n",
+			   atomic64_read(&line->count.handled),
+			   atomic64_read(&line->count.forwarded),
+			   atomic64_read(&line->count.host_masked),
+			   atomic64_read(&line->count.unmasks),
+			   atomic64_read(&line->count.refused),
+			   atomic64_read(&line->count.deactivated));
+	}
+	mutex_unlock(&vdev->lock);
+}
+
+/**
+ * vplp_irqs_init - module init of this file
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vplp_irqs_init(void)
+{
+	vplp_wq = alloc_workqueue("vfio-platform-producer", 0, 0);
+	return vplp_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * vplp_irqs_exit - module exit of this file, once every device is unbound
+ */
+void vplp_irqs_exit(void)
+{
+	destroy_workqueue(vplp_wq);
+}
