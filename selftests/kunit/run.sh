@@ -67,6 +67,8 @@ done
 # The user-space test of /dev/kvm-consumer, run in UML by the init.
 selftest=$build/selftests/kvm_consumer_test
 compile_selftest "$top/selftests/kvm-consumer/kvm_consumer_test.c" "$selftest"
+fwdtest=$build/selftests/forwarding_test
+compile_selftest "$top/selftests/vfio-platform-producer/forwarding_test.c" "$fwdtest"
 
 if [ "${1:-}" = --baseline ]; then
 	cat > "$out/init" <<-EOF
@@ -75,7 +77,7 @@ if [ "${1:-}" = --baseline ]; then
 	exec /bin/busybox poweroff -f
 	EOF
 else
-	sed -e "s|@MODS@|$mods|g" -e "s|@OUT@|$out|g" -e "s|@SELFTEST@|$selftest|g" \
+	sed -e "s|@MODS@|$mods|g" -e "s|@OUT@|$out|g" -e "s|@SELFTEST@|$selftest|g" -e "s|@FWDTEST@|$fwdtest|g" \
 	    -e "s|@SUITES@|$((suites + 1))|g" "$here/uml-init.sh" > "$out/init"
 fi
 chmod +x "$out/init"

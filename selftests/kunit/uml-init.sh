@@ -50,22 +50,31 @@ echo 0 > $tr/events/irqbypass/enable
 insmod $mods/kvm-consumer/tests/kvm_consumer_kunit.ko
 insmod $mods/selftests/irqchip-model/irqchip_model.ko
 insmod $mods/selftests/irqchip-model/tests/irqchip_model_kunit.ko
-cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
 rmmod irqbypass_kunit kvm_consumer_kunit irqchip_model_kunit
 @SELFTEST@ > $out/kvm_consumer_test.log 2>&1
 echo $? > $out/kvm_consumer_test.status
-rmmod kvm_consumer
-rmmod irqchip_model
 
+# What the suites left, before the untraced forwarding test adds to it.
 cat $tr/trace > $out/trace.txt
 cat $tr/per_cpu/cpu0/stats > $out/trace-stats.txt
 for f in producers consumers pairs stats; do
 	cat $dbg/$f > $out/$f.txt
 done
 
+insmod $mods/vfio-platform-producer/vfio_platform_producer.ko
+@FWDTEST@ > $out/forwarding_test.log 2>&1
+echo $? > $out/forwarding_test.status
+rmmod vfio_platform_producer
+cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
+for f in producers consumers pairs; do
+	cat $dbg/$f >> $out/after-forwarding.txt
+done
+rmmod kvm_consumer
+rmmod irqchip_model
+
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
-kmsg "    1..14"
+kmsg "    1..17"
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
 check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 4 && test -z \"\$(find $dbg -type f ! -perm 400)\""
@@ -78,6 +87,9 @@ check trace_names_failed_step test "$(count 'irqbypass_connect_fail: .*step=add_
 check kvm_consumer_selftest test "$(cat $out/kvm_consumer_test.status)" = 0
 check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
 check lockdep_still_on grep -Eq "debug_locks: +1" /proc/lockdep_stats
+check forwarding_selftest test "$(cat $out/forwarding_test.status)" = 0
+check vfio_platform_producer_unloaded test ! -e /sys/module/vfio_platform_producer
+check debugfs_empty_after_forwarding sh -c "! grep . $out/after-forwarding.txt"
 check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 8 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"
 check irqchip_model_unloaded test ! -e /sys/module/irqchip_model
 check manager_unloads_when_idle sh -c "test \$(cat /sys/module/irqbypass/refcnt) = 0 && rmmod irqbypass"

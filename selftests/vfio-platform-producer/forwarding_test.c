@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ARM-style IRQ forwarding end to end: a level line of the interrupt
+ * controller model (irqchip-model.0, GIC flavour) bound to
+ * vfio-platform-producer, its trigger eventfd paired with a level irqfd of
+ * kvm-consumer whose resamplefd is the producer's unmask eventfd, as QEMU
+ * wires VFIO platform. This test acts as the guest (KC_GUEST_EOI) and as
+ * the device (the model's debugfs), and counts each mode per interrupt:
+ * forwarded, the guest's completion deactivates the line, with no resample
+ * and no host mask or unmask; unforwarded, one of each.
+ *
+ * Needs irqbypass, irqchip_model, vfio_platform_producer and kvm_consumer
+ * loaded, debugfs mounted, and root. Runs in UML and in the test host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include <irqbypass/kvm_consumer.h>
+
+#include "kselftest_harness.h"
+
+#define DEVICE		"irqchip-model.0"
+#define LINE		0	/* level */
+#define GSI		5
+#define PRODUCER	"/dev/vfio-platform-producer-" DEVICE
+#define MODEL_DIR	"/sys/kernel/debug/irqchip-model/" DEVICE
+#define PRODUCER_IRQS	"/sys/kernel/debug/vfio-platform-producer/" DEVICE "/irqs"
+#define ROUNDS		50
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The model's line command @cmd ("assert", "reset"...) on LINE. */
+static void model(const char *cmd)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s %d", cmd, LINE);
+	if (write_str(MODEL_DIR "/ctl", buf))
+		abort();
+}
+
+/* The number after "@key=" on line @index of the key=value file @path. */
+static long long field(const char *path, int index, const char *key)
+{
+	char line[512], want[32];
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), " %s=", key);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, want);
+
+		if (n++ == index && p) {
+			v = strtoll(p + strlen(want), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static long long model_count(const char *key)
+{
+	return field(MODEL_DIR "/lines", LINE, key);
+}
+
+static long long producer_count(const char *key)
+{
+	return field(PRODUCER_IRQS, LINE, key);
+}
+
+static long long manager_stat(const char *key)
+{
+	char line[128];
+	long long v = -1;
+	FILE *f = fopen("/sys/kernel/debug/irqbypass/stats", "r");
+	size_t len = strlen(key);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = strtoll(line + len, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static int set_irqs(int dev, uint32_t flags, int32_t fd)
+{
+	struct {
+		struct vfio_irq_set hdr;
+		int32_t fd;
+	} s = { { sizeof(s), flags, LINE, 0, 1 }, fd };
+
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &s) ? -errno : 0;
+}
+
+static struct kc_gsi_state gsi_state(int vm)
+{
+	struct kc_gsi_state s = { .gsi = GSI };
+
+	if (ioctl(vm, KC_GET_GSI_STATE, &s))
+		s.flags = ~0u;
+	return s;
+}
+
+static int guest_eoi(int vm, uint32_t flags)
+{
+	struct kc_guest_eoi eoi = { .gsi = GSI, .flags = flags };
+
+	return ioctl(vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
+}
+
+/* Waits for the guest to hold @n level interrupts. */
+static int wait_in_service(int vm, unsigned int n)
+{
+	for (int i = 0; i < 500; i++) {
+		if (gsi_state(vm).in_service == n)
+			return 0;
+		usleep(2000);
+	}
+	return -1;
+}
+
+/* Counters the test compares before and after its rounds. */
+struct snapshot {
+	long long handled, masks, unmasks, completions;	/* the model's */
+	long long host_masked, producer_unmasks;	/* the producer's */
+	long long injections, resamples, deactivations;	/* the guest's */
+};
+
+static struct snapshot snap(int vm)
+{
+	struct kc_gsi_state s = gsi_state(vm);
+
+	return (struct snapshot){
+		.handled = model_count("handled"),
+		.masks = model_count("masks"),
+		.unmasks = model_count("unmasks"),
+		.completions = model_count("completions"),
+		.host_masked = producer_count("host_masked"),
+		.producer_unmasks = producer_count("unmasks"),
+		.injections = s.injections,
+		.resamples = s.resamples,
+		.deactivations = s.deactivations,
+	};
+}
+
+FIXTURE(pair) {
+	int dev, vm, trigger, resample;
+};
+
+FIXTURE_SETUP(pair)
+{
+	struct {
+		struct kc_routing_hdr hdr;
+		struct kvm_irq_routing_entry e;
+	} routes = { { 1, 0 }, { .gsi = GSI, .type = KVM_IRQ_ROUTING_IRQCHIP } };
+
+	routes.e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	routes.e.u.irqchip.pin = GSI;
+	write_str("/sys/bus/platform/devices/" DEVICE "/driver_override",
+		  "vfio_platform_producer");
+	write_str("/sys/bus/platform/drivers_probe", DEVICE);
+	self->dev = open(PRODUCER, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->dev, 0) TH_LOG("open %s: %s", PRODUCER, strerror(errno));
+	self->vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->vm, 0);
+	ASSERT_EQ(0, ioctl(self->vm, KC_SET_GSI_ROUTING, &routes));
+	self->trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	self->resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	model("reset");
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, self->trigger));
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_UNMASK, self->resample));
+	ASSERT_EQ(0, guest_eoi(self->vm, KC_EOI_HOLD));
+}
+
+FIXTURE_TEARDOWN(pair)
+{
+	close(self->vm);
+	close(self->dev);
+	close(self->trigger);
+	close(self->resample);
+	model("deassert");
+	EXPECT_EQ(0, model_count("active")) TH_LOG("a line left active");
+	EXPECT_EQ(0, model_count("forwarded"));
+}
+
+static int assign(struct __test_metadata *_metadata, FIXTURE_DATA(pair) *self)
+{
+	struct kvm_irqfd a = {
+		.fd = self->trigger, .gsi = GSI, .flags = KVM_IRQFD_FLAG_RESAMPLE,
+		.resamplefd = self->resample,
+	};
+
+	return ioctl(self->vm, KC_IRQFD, &a);
+}
+
+/* One interrupt: the device asserts, the guest services it, then EOIs. */
+static void one_interrupt(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(pair) *self)
+{
+	model("assert");
+	ASSERT_EQ(0, wait_in_service(self->vm, 1)) TH_LOG("not injected");
+	model("deassert");
+	ASSERT_EQ(0, guest_eoi(self->vm, 0));
+	ASSERT_EQ(0, wait_in_service(self->vm, 0));
+}
+
+static void report(const char *mode, struct snapshot a, struct snapshot b)
+{
+	ksft_print_msg("%s, per %d interrupts: injected %lld, host handled %lld, resamples %lld, host masks %lld, host unmasks %lld, chip masks %lld, chip unmasks %lld, deactivations %lld, forwarded completions %lld\n",
+		       mode, ROUNDS, b.injections - a.injections,
+		       b.handled - a.handled, b.resamples - a.resamples,
+		       b.host_masked - a.host_masked,
+		       b.producer_unmasks - a.producer_unmasks,
+		       b.masks - a.masks, b.unmasks - a.unmasks,
+		       b.deactivations - a.deactivations,
+		       b.completions - a.completions);
+	fflush(stdout);
+}
+
+/* Paired and forwarded: no resample, no mask or unmask, a deactivation. */
+TEST_F(pair, forwarded_per_interrupt)
+{
+	struct snapshot a, b;
+
+	ASSERT_EQ(0, assign(_metadata, self));
+	ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode);
+	ASSERT_TRUE(gsi_state(self->vm).flags & KC_GSI_CONNECTED);
+	EXPECT_EQ(1, model_count("forwarded"));
+	a = snap(self->vm);
+	for (int i = 0; i < ROUNDS; i++)
+		one_interrupt(_metadata, self);
+	b = snap(self->vm);
+	report("forwarded", a, b);
+	EXPECT_EQ(ROUNDS, b.injections - a.injections);
+	EXPECT_EQ(ROUNDS, b.handled - a.handled);
+	EXPECT_EQ(0, b.resamples - a.resamples);
+	EXPECT_EQ(0, b.host_masked - a.host_masked);
+	EXPECT_EQ(0, b.producer_unmasks - a.producer_unmasks);
+	EXPECT_EQ(0, b.masks - a.masks);
+	EXPECT_EQ(0, b.unmasks - a.unmasks);
+	EXPECT_EQ(ROUNDS, b.deactivations - a.deactivations);
+	EXPECT_EQ(ROUNDS, b.completions - a.completions);
+
+	/* The pair broken: host masking is back, the line idle. */
+	struct kvm_irqfd d = { .fd = self->trigger, .gsi = GSI,
+			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
+	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &d));
+	EXPECT_EQ(0, model_count("forwarded"));
+	EXPECT_EQ(0, model_count("active"));
+	EXPECT_EQ(0, model_count("masked"));
+	model("assert");
+	usleep(20000);
+	EXPECT_EQ(1, producer_count("masked")) TH_LOG("host masking restored");
+	model("deassert");
+	eventfd_write(self->resample, 1);
+	usleep(20000);
+	EXPECT_EQ(0, producer_count("masked"));
+}
+
+/*
+ * The line is host-masked when the irqfd comes: the producer refuses to
+ * forward (add_consumer -EAGAIN), the irqfd works without bypass, and
+ * each interrupt takes a resample, a host mask and an unmask.
+ */
+TEST_F(pair, unforwarded_per_interrupt)
+{
+	long long failed = manager_stat("failed_add_consumer");
+	struct snapshot a, b;
+
+	model("assert");
+	usleep(20000);
+	ASSERT_EQ(1, producer_count("masked"));
+	ASSERT_EQ(0, assign(_metadata, self));
+	EXPECT_EQ(failed + 1, manager_stat("failed_add_consumer"));
+	EXPECT_FALSE(gsi_state(self->vm).flags & KC_GSI_CONNECTED);
+	EXPECT_EQ(KC_MODE_NONE, gsi_state(self->vm).mode);
+	/* The signal pending at assignment is injected then. */
+	ASSERT_EQ(0, wait_in_service(self->vm, 1));
+	model("deassert");
+	ASSERT_EQ(0, guest_eoi(self->vm, 0));
+	ASSERT_EQ(0, wait_in_service(self->vm, 0));
+
+	a = snap(self->vm);
+	for (int i = 0; i < ROUNDS; i++)
+		one_interrupt(_metadata, self);
+	usleep(20000);
+	b = snap(self->vm);
+	report("unforwarded", a, b);
+	EXPECT_EQ(ROUNDS, b.injections - a.injections);
+	EXPECT_EQ(ROUNDS, b.resamples - a.resamples);
+	EXPECT_EQ(ROUNDS, b.host_masked - a.host_masked);
+	EXPECT_EQ(ROUNDS, b.producer_unmasks - a.producer_unmasks);
+	EXPECT_EQ(ROUNDS, b.masks - a.masks);
+	EXPECT_EQ(ROUNDS, b.unmasks - a.unmasks);
+	EXPECT_EQ(0, b.deactivations - a.deactivations);
+	EXPECT_EQ(0, b.completions - a.completions);
+	EXPECT_EQ(0, producer_count("masked"));
+}
+
+/* Closing the VM with an interrupt in service deactivates the line. */
+TEST_F(pair, vm_closed_in_service)
+{
+	ASSERT_EQ(0, assign(_metadata, self));
+	ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode);
+	model("assert");
+	ASSERT_EQ(0, wait_in_service(self->vm, 1));
+	model("deassert");
+	EXPECT_EQ(1, model_count("active"));
+	close(self->vm);
+	self->vm = open("/dev/null", O_RDONLY);
+	EXPECT_EQ(0, model_count("active"));
+	EXPECT_EQ(0, model_count("forwarded"));
+	EXPECT_EQ(0, producer_count("masked"));
+}
+
+TEST_HARNESS_MAIN
