@@ -305,10 +305,16 @@ static void kc_irqfd_detach(struct kc_irqfd *irqfd)
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
 }
 
-/* After kc_irqfd_detach(), without vm->lock: release what it holds. */
+/*
+ * After kc_irqfd_detach(), without vm->lock: release what it holds. The
+ * guest is gone: it completes what it still had in service, so that no
+ * producer is left waiting for an unmask.
+ */
 static void kc_irqfd_free(struct kc_irqfd *irqfd)
 {
 	cancel_work_sync(&irqfd->resample);
+	while (kc_complete_one(irqfd))
+		;
 	eventfd_ctx_put(irqfd->eventfd);
 	if (irqfd->resamplefd)
 		eventfd_ctx_put(irqfd->resamplefd);
