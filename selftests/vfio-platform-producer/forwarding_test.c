@@ -340,4 +340,69 @@ TEST_F(pair, vm_closed_in_service)
 	EXPECT_EQ(0, producer_count("masked"));
 }
 
+static void deassign(int vm, int fd)
+{
+	struct kvm_irqfd d = { .fd = fd, .gsi = GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	if (ioctl(vm, KC_IRQFD, &d))
+		abort();
+}
+
+/*
+ * A storm: the model pulses the line from a hard-irq timer while the irqfd
+ * comes and goes FWD_CYCLES times (default 200), so the line is forwarded,
+ * refused while masked or active, unforwarded, and forwarded again. Every
+ * pulse is handled by the host or coalesced, every interrupt handled is
+ * injected once and completed once, and nothing is left active or masked.
+ */
+TEST_F(pair, storm_across_forwarding_cycles)
+{
+	const char *env = getenv("FWD_CYCLES");
+	int cycles = env ? atoi(env) : 200, forwarded = 0;
+	unsigned int seed = 0x5eed;
+	long long raised, handled;
+	struct kc_gsi_state s;
+
+	ASSERT_EQ(0, guest_eoi(self->vm, KC_EOI_RELEASE));
+	model("reset");
+	handled = producer_count("handled");
+	ASSERT_EQ(0, write_str(MODEL_DIR "/ctl", "burst 0 1000000 50"));
+	for (int i = 0; i < cycles; i++) {
+		ASSERT_EQ(0, assign(_metadata, self));
+		forwarded += gsi_state(self->vm).mode == KC_MODE_FORWARDED;
+		usleep(rand_r(&seed) % 2000);
+		deassign(self->vm, self->trigger);
+	}
+	ASSERT_EQ(0, write_str(MODEL_DIR "/ctl", "burst 0 0 0"));
+	/* The last signal may wait for an irqfd: give it one. */
+	usleep(50000);
+	ASSERT_EQ(0, assign(_metadata, self));
+	usleep(200000);
+	deassign(self->vm, self->trigger);
+	usleep(50000);
+
+	s = gsi_state(self->vm);
+	raised = model_count("raised");
+	handled = producer_count("handled") - handled;
+	ksft_print_msg("storm: %d cycles, %d forwarded; raised %lld, host handled %lld, coalesced %lld; injected %llu, deactivated %llu, resampled %llu\n",
+		       cycles, forwarded, raised, model_count("handled"),
+		       model_count("coalesced"), (unsigned long long)s.injections,
+		       (unsigned long long)s.deactivations,
+		       (unsigned long long)s.resamples);
+	fflush(stdout);
+	EXPECT_GT(raised, 0);
+	EXPECT_GT(forwarded, 0);
+	EXPECT_EQ(raised, model_count("handled") + model_count("coalesced"));
+	EXPECT_EQ(handled, model_count("handled"));
+	EXPECT_EQ(s.injections, handled)
+		TH_LOG("each interrupt injected once");
+	EXPECT_EQ(s.injections, s.deactivations + s.resamples)
+		TH_LOG("each injection completed once");
+	EXPECT_EQ(0, s.in_service);
+	EXPECT_EQ(0, model_count("active"));
+	EXPECT_EQ(0, model_count("asserted"));
+	EXPECT_EQ(0, producer_count("masked"));
+	EXPECT_EQ(0, model_count("masked"));
+}
+
 TEST_HARNESS_MAIN
