@@ -244,6 +244,92 @@ static void report(const char *mode, struct snapshot a, struct snapshot b)
 	fflush(stdout);
 }
 
+static void deassign(int vm, int fd)
+{
+	struct kvm_irqfd d = { .fd = fd, .gsi = GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	if (ioctl(vm, KC_IRQFD, &d))
+		abort();
+}
+
+/* The irqfd first, then the trigger: forwarded all the same. */
+TEST_F(pair, consumer_first)
+{
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+	ASSERT_EQ(0, assign(_metadata, self));
+	EXPECT_EQ(KC_MODE_NONE, gsi_state(self->vm).mode);
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, self->trigger));
+	ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode);
+	one_interrupt(_metadata, self);
+	EXPECT_EQ(1, gsi_state(self->vm).deactivations);
+	EXPECT_EQ(0, gsi_state(self->vm).resamples);
+}
+
+/*
+ * Every teardown with a forwarded interrupt held by the guest: the line is
+ * deactivated and unforwarded, and where the producer keeps the line, host
+ * masking is back and the line is neither active nor masked.
+ */
+TEST_F(pair, teardowns_with_interrupt_in_service)
+{
+	static const char *const ways[] = {
+		"irqfd deassigned", "trigger removed", "producer closed",
+		"device unbound",
+	};
+
+	for (int i = 0; i < 4; i++) {
+		if (self->dev < 0) {
+			write_str("/sys/bus/platform/drivers_probe", DEVICE);
+			self->dev = open(PRODUCER, O_RDWR | O_CLOEXEC);
+			ASSERT_GE(self->dev, 0);
+			ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+					      VFIO_IRQ_SET_ACTION_TRIGGER,
+					      self->trigger));
+			ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+					      VFIO_IRQ_SET_ACTION_UNMASK,
+					      self->resample));
+		}
+		ASSERT_EQ(0, assign(_metadata, self));
+		ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode) TH_LOG("%s", ways[i]);
+		model("assert");
+		ASSERT_EQ(0, wait_in_service(self->vm, 1));
+		model("deassert");
+		ASSERT_EQ(1, model_count("active"));
+		switch (i) {
+		case 0:
+			deassign(self->vm, self->trigger);
+			break;
+		case 1:
+			ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+					      VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+			break;
+		case 2:
+			close(self->dev);
+			self->dev = -1;
+			break;
+		case 3:
+			ASSERT_EQ(0, write_str("/sys/bus/platform/drivers/vfio_platform_producer/unbind",
+					       DEVICE));
+			close(self->dev);
+			self->dev = -1;
+			break;
+		}
+		EXPECT_EQ(0, model_count("active")) TH_LOG("%s: left active", ways[i]);
+		EXPECT_EQ(0, model_count("forwarded")) TH_LOG("%s", ways[i]);
+		EXPECT_NE(KC_MODE_FORWARDED, gsi_state(self->vm).mode);
+		if (i == 0)
+			EXPECT_EQ(0, producer_count("masked")) TH_LOG("%s", ways[i]);
+		ASSERT_EQ(0, wait_in_service(self->vm, 0)) TH_LOG("%s", ways[i]);
+		deassign(self->vm, self->trigger);
+		if (i < 2)
+			ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+					      VFIO_IRQ_SET_ACTION_TRIGGER,
+					      self->trigger));
+	}
+}
+
 /* Paired and forwarded: no resample, no mask or unmask, a deactivation. */
 TEST_F(pair, forwarded_per_interrupt)
 {
@@ -340,13 +426,6 @@ TEST_F(pair, vm_closed_in_service)
 	EXPECT_EQ(0, producer_count("masked"));
 }
 
-static void deassign(int vm, int fd)
-{
-	struct kvm_irqfd d = { .fd = fd, .gsi = GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN };
-
-	if (ioctl(vm, KC_IRQFD, &d))
-		abort();
-}
 
 /*
  * A storm: the model pulses the line from a hard-irq timer while the irqfd
