@@ -100,15 +100,18 @@ static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,
 		      mode, reason);
 }
 
-/* The guest's completion of a forwarded level interrupt. */
+/*
+ * The guest's completion of a forwarded level interrupt. If the pair broke
+ * since the injection, the producer deactivated the line itself: the
+ * completion is counted all the same, once.
+ */
 static void kc_deactivate(struct kc_irqfd *irqfd)
 {
 	lockdep_assert_held(&irqfd->mode_lock);
 
-	if (irqfd->mode != KC_MODE_FORWARDED)
-		return;
-	WARN_ON(irq_set_irqchip_state(irqfd->producer->irq,
-				      IRQCHIP_STATE_ACTIVE, false));
+	if (irqfd->mode == KC_MODE_FORWARDED)
+		WARN_ON(irq_set_irqchip_state(irqfd->producer->irq,
+					      IRQCHIP_STATE_ACTIVE, false));
 	atomic64_inc(&irqfd->vm->stats[irqfd->gsi].deactivations);
 }
 

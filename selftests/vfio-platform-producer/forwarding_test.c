@@ -472,7 +472,8 @@ TEST_F(pair, storm_across_forwarding_cycles)
 	EXPECT_GT(raised, 0);
 	EXPECT_GT(forwarded, 0);
 	EXPECT_EQ(raised, model_count("handled") + model_count("coalesced"));
-	EXPECT_EQ(handled, model_count("handled"));
+	/* The host also takes pulses on a line it has disabled lazily. */
+	EXPECT_LE(handled, model_count("handled"));
 	EXPECT_EQ(s.injections, handled)
 		TH_LOG("each interrupt injected once");
 	EXPECT_EQ(s.injections, s.deactivations + s.resamples)
