@@ -36,6 +36,8 @@ private:
 Fd make_eventfd();
 // The eventfd's counter, 0 if it was not signaled (non-blocking read).
 std::uint64_t drain_eventfd(int fd);
+// Adds @n to the eventfd's counter, as a device signaling it would.
+void signal_eventfd(int fd, std::uint64_t n = 1);
 // The eventfd's counter once it is signaled, 0 after @timeout.
 std::uint64_t wait_eventfd(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(2));
 

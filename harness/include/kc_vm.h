@@ -14,6 +14,9 @@ public:
 	KcVm();
 	// KC_GET_GSI_STATE of @gsi.
 	struct kc_gsi_state state(unsigned int gsi);
+	// KC_GUEST_EOI on @gsi with @flags (KC_EOI_HOLD, KC_EOI_RELEASE, or 0
+	// to complete one level interrupt the guest holds): 0 or the errno.
+	int guest_eoi(unsigned int gsi, unsigned int flags = 0);
 };
 
 } // namespace irqbypass

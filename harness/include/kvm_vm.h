@@ -16,14 +16,25 @@ struct MsiRoute {
 	unsigned int vector;
 };
 
+// An IRQ chip route: a level interrupt on pin @pin of the IOAPIC, as a VMM
+// routes a device's wired interrupt line.
+struct IrqchipRoute {
+	unsigned int gsi;
+	unsigned int pin;
+};
+
 // What a VMM does with a VM's interrupts, whichever consumer backs it:
 // KVM and kvm-consumer take the same structs through their own ioctls.
 class IrqfdVm {
 public:
 	virtual ~IrqfdVm() = default;
+	// Replaces the VM's routing table with @msi and @irqchip.
+	void set_routes(const std::vector<MsiRoute> &msi, const std::vector<IrqchipRoute> &irqchip);
 	// Replaces the VM's routing table with @routes.
-	void set_msi_routes(const std::vector<MsiRoute> &routes);
+	void set_msi_routes(const std::vector<MsiRoute> &routes) { set_routes(routes, {}); }
 	void irqfd_assign(int eventfd, unsigned int gsi);
+	// A level irqfd whose guest EOI signals @resamplefd.
+	void irqfd_assign_resample(int eventfd, unsigned int gsi, int resamplefd);
 	void irqfd_deassign(int eventfd, unsigned int gsi);
 	int fd() const { return vm_.get(); }
 
@@ -41,7 +52,7 @@ protected:
 	Fd vm_;
 
 private:
-	void irqfd(int eventfd, unsigned int gsi, unsigned int flags);
+	void irqfd(int eventfd, unsigned int gsi, unsigned int flags, int resamplefd = 0);
 
 	Ioctls ioctls_;
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// PCI devices through sysfs: driver binding, MSI vectors, config space and
-// BARs, whatever driver holds the device.
+// PCI devices through sysfs: driver binding (the bus's, bus.h), MSI
+// vectors, config space and BARs, whatever driver holds the device.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-// VFIO's interrupt ioctls (<linux/vfio.h>) on a VFIO device or on the char
-// device of vfio-pci-producer, which answers the same ones
-// (Documentation/vfio-pci-producer.md). The vfio_* functions return 0 or
-// the call's errno, for tests that assert it; the classes throw.
+// VFIO's device and interrupt ioctls (<linux/vfio.h>) on a VFIO device or
+// on the char device of vfio-pci-producer or vfio-platform-producer, which
+// answer the same ones (Documentation/vfio-pci-producer.md,
+// Documentation/vfio-platform-producer.md), and what else those producers
+// show. The vfio_* functions return 0 or the call's errno, for tests that
+// assert it, on any such fd; the classes throw.
 #pragma once
 
 #include <cstddef>
@@ -17,12 +19,18 @@
 namespace irqbypass {
 
 // The smallest argsz VFIO takes: struct vfio_irq_set without its data,
-// and struct vfio_irq_info.
+// struct vfio_irq_info, and struct vfio_device_info up to num_irqs.
 constexpr std::uint32_t kIrqSetMinsz = offsetof(struct vfio_irq_set, data);
 constexpr std::uint32_t kIrqInfoMinsz = sizeof(struct vfio_irq_info);
+constexpr std::uint32_t kDeviceInfoMinsz =
+	offsetof(struct vfio_device_info, num_irqs) + sizeof(std::uint32_t);
 
 // 0 or the errno of ioctl(@fd, @cmd, @arg).
 int ioctl_errno(int fd, unsigned long cmd, void *arg);
+
+// VFIO_DEVICE_GET_INFO into @info, with @argsz.
+int vfio_get_device_info(int fd, struct vfio_device_info *info,
+			 std::uint32_t argsz = sizeof(struct vfio_device_info));
 
 // VFIO_DEVICE_GET_IRQ_INFO of @index into @info, with @argsz.
 int vfio_get_irq_info(int fd, std::uint32_t index, struct vfio_irq_info *info,
@@ -32,6 +40,15 @@ int vfio_get_irq_info(int fd, std::uint32_t index, struct vfio_irq_info *info,
 int vfio_set_irqs(int fd, std::uint32_t flags, std::uint32_t index, std::uint32_t start,
 		  std::uint32_t count, const void *data = nullptr, size_t len = 0,
 		  std::optional<std::uint32_t> argsz = std::nullopt);
+// VFIO_DEVICE_SET_IRQS of action @action (VFIO_IRQ_SET_ACTION_*) with
+// each data type: none for @count irqs from @start, one bool or one fd
+// per irq from @start.
+int vfio_action_none(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+		     std::uint32_t count);
+int vfio_action_bool(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+		     const std::vector<std::uint8_t> &bools);
+int vfio_action_eventfds(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+			 const std::vector<std::int32_t> &fds);
 // ACTION_TRIGGER with DATA_EVENTFD: @fds for vectors @start.., -1 removes.
 int vfio_set_eventfds(int fd, std::uint32_t index, std::uint32_t start,
 		      const std::vector<std::int32_t> &fds);
@@ -43,6 +60,11 @@ int vfio_trigger_bool(int fd, std::uint32_t index, std::uint32_t start,
 		      const std::vector<std::uint8_t> &bools);
 // Disables @index: every trigger removed, the vectors freed.
 int vfio_disable(int fd, std::uint32_t index);
+// ACTION_MASK and ACTION_UNMASK with DATA_NONE of irq 0 of @index.
+int vfio_mask(int fd, std::uint32_t index);
+int vfio_unmask(int fd, std::uint32_t index);
+// ACTION_UNMASK with DATA_EVENTFD: @efd unmasks irq 0 of @index, -1 removes.
+int vfio_set_unmask_eventfd(int fd, std::uint32_t index, std::int32_t efd);
 
 // A device fd taking VFIO's interrupt ioctls.
 class IrqDevice {
@@ -92,5 +114,34 @@ class PciProducer : public IrqDevice {
 public:
 	explicit PciProducer(const std::string &bdf);
 };
+
+// vfio-platform-producer's driver name and char device.
+constexpr const char *kPlatformProducerDriver = "vfio_platform_producer";
+std::string platform_producer_char_dev(const std::string &name);
+
+// One line (VFIO irq index) of a device bound to vfio-platform-producer, as
+// its debugfs file irqs shows it.
+struct PlatformProducerLine {
+	unsigned int index = 0;
+	int irq = -1;
+	bool level = false; /* else edge */
+	bool trigger = false;
+	bool producer = false; /* registered with the manager */
+	bool consumer = false; /* paired */
+	bool unmaskfd = false;
+	bool masked = false; /* by the host */
+	bool forwarded = false;
+	std::uint64_t handled = 0;
+	std::uint64_t forwarded_handled = 0;
+	std::uint64_t host_masked = 0;
+	std::uint64_t unmasks = 0;
+	std::uint64_t refused = 0;
+	std::uint64_t deactivated = 0;
+};
+
+// The lines of platform device @name, none if it is not bound to
+// vfio-platform-producer; throws std::runtime_error for a line that does
+// not parse.
+std::vector<PlatformProducerLine> platform_producer_lines(const std::string &name);
 
 } // namespace irqbypass

@@ -53,6 +53,12 @@ std::uint64_t drain_eventfd(int fd)
 	return v;
 }
 
+void signal_eventfd(int fd, std::uint64_t n)
+{
+	if (write(fd, &n, sizeof(n)) != sizeof(n))
+		throw_errno("write eventfd");
+}
+
 std::uint64_t wait_eventfd(int fd, std::chrono::milliseconds timeout)
 {
 	struct pollfd p = { fd, POLLIN, 0 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "kc_vm.h"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
@@ -21,6 +22,13 @@ struct kc_gsi_state KcVm::state(unsigned int gsi)
 	if (ioctl(vm_.get(), KC_GET_GSI_STATE, &st))
 		throw_errno("KC_GET_GSI_STATE");
 	return st;
+}
+
+int KcVm::guest_eoi(unsigned int gsi, unsigned int flags)
+{
+	struct kc_guest_eoi eoi = { gsi, flags };
+
+	return ioctl(vm_.get(), KC_GUEST_EOI, &eoi) ? errno : 0;
 }
 
 } // namespace irqbypass

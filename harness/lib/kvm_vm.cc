@@ -14,43 +14,59 @@ namespace irqbypass {
 // number encodes that size: spell out the kernel's number and layout.
 static const unsigned long kSetGsiRouting = _IOC(_IOC_WRITE, KVMIO, 0x6a, 2 * sizeof(__u32));
 
-// A struct kvm_irq_routing of MSI entries in the kernel's layout.
-static std::vector<char> msi_routing_table(const std::vector<MsiRoute> &routes)
+// A struct kvm_irq_routing of MSI, then IRQ chip, entries in the kernel's
+// layout.
+static std::vector<char> routing_table(const std::vector<MsiRoute> &msi,
+				       const std::vector<IrqchipRoute> &irqchip)
 {
 	const size_t hdr = 2 * sizeof(__u32); /* nr, flags; entries follow */
-	std::vector<char> buf(hdr + routes.size() * sizeof(struct kvm_irq_routing_entry));
-	__u32 nr = routes.size();
+	__u32 nr = msi.size() + irqchip.size();
+	std::vector<char> buf(hdr + nr * sizeof(struct kvm_irq_routing_entry));
+	size_t i = 0;
+	auto add = [&](const struct kvm_irq_routing_entry &e) {
+		memcpy(buf.data() + hdr + i++ * sizeof(e), &e, sizeof(e));
+	};
 
 	memcpy(buf.data(), &nr, sizeof(nr));
-	for (size_t i = 0; i < routes.size(); i++) {
+	for (const auto &r : msi) {
 		struct kvm_irq_routing_entry e = {};
 
 		/* x86 MSI address: 0xfee00000 | destination APIC id << 12. */
-		e.gsi = routes[i].gsi;
+		e.gsi = r.gsi;
 		e.type = KVM_IRQ_ROUTING_MSI;
-		e.u.msi.address_lo = 0xfee00000u | (routes[i].dest_apic << 12);
+		e.u.msi.address_lo = 0xfee00000u | (r.dest_apic << 12);
 		e.u.msi.address_hi = 0;
-		e.u.msi.data = routes[i].vector;
-		memcpy(buf.data() + hdr + i * sizeof(e), &e, sizeof(e));
+		e.u.msi.data = r.vector;
+		add(e);
+	}
+	for (const auto &r : irqchip) {
+		struct kvm_irq_routing_entry e = {};
+
+		e.gsi = r.gsi;
+		e.type = KVM_IRQ_ROUTING_IRQCHIP;
+		e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e.u.irqchip.pin = r.pin;
+		add(e);
 	}
 	return buf;
 }
 
-void IrqfdVm::set_msi_routes(const std::vector<MsiRoute> &routes)
+void IrqfdVm::set_routes(const std::vector<MsiRoute> &msi, const std::vector<IrqchipRoute> &irqchip)
 {
-	std::vector<char> table = msi_routing_table(routes);
+	std::vector<char> table = routing_table(msi, irqchip);
 
 	if (ioctl(vm_.get(), ioctls_.set_routing, table.data()))
 		throw_errno(ioctls_.set_routing_name);
 }
 
-void IrqfdVm::irqfd(int eventfd, unsigned int gsi, unsigned int flags)
+void IrqfdVm::irqfd(int eventfd, unsigned int gsi, unsigned int flags, int resamplefd)
 {
 	struct kvm_irqfd irqfd = {};
 
 	irqfd.fd = eventfd;
 	irqfd.gsi = gsi;
 	irqfd.flags = flags;
+	irqfd.resamplefd = resamplefd;
 	if (ioctl(vm_.get(), ioctls_.irqfd, &irqfd))
 		throw_errno(std::string(ioctls_.irqfd_name) +
 			    (flags & KVM_IRQFD_FLAG_DEASSIGN ? " deassign" : " assign"));
@@ -59,6 +75,11 @@ void IrqfdVm::irqfd(int eventfd, unsigned int gsi, unsigned int flags)
 void IrqfdVm::irqfd_assign(int eventfd, unsigned int gsi)
 {
 	irqfd(eventfd, gsi, 0);
+}
+
+void IrqfdVm::irqfd_assign_resample(int eventfd, unsigned int gsi, int resamplefd)
+{
+	irqfd(eventfd, gsi, KVM_IRQFD_FLAG_RESAMPLE, resamplefd);
 }
 
 void IrqfdVm::irqfd_deassign(int eventfd, unsigned int gsi)

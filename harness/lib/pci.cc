@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "pci.h"
 
-#include <climits>
 #include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
@@ -12,61 +10,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "sysfs.h"
 
 namespace irqbypass {
 
-static const std::string kPciDevices = "/sys/bus/pci/devices/";
-static const std::string kPciDrivers = "/sys/bus/pci/drivers/";
+static const SysfsBus kPci("pci");
 
 std::string pci_dir(const std::string &bdf)
 {
-	return kPciDevices + bdf;
+	return kPci.dir(bdf);
 }
 
 std::vector<std::string> pci_devices()
 {
-	return dir_entries(kPciDevices);
+	return kPci.devices();
 }
 
 std::string driver_of(const std::string &bdf)
 {
-	std::string link_path = pci_dir(bdf) + "/driver";
-	char link[PATH_MAX];
-	ssize_t n = readlink(link_path.c_str(), link, sizeof(link) - 1);
-
-	if (n <= 0)
-		return "";
-	link[n] = 0;
-	return strrchr(link, '/') + 1;
+	return kPci.driver_of(bdf);
 }
 
 int pci_set_override(const std::string &bdf, const std::string &driver)
 {
-	/* An empty write is refused: a lone newline clears the override. */
-	return sysfs_write(pci_dir(bdf) + "/driver_override", driver.empty() ? "\n" : driver);
+	return kPci.set_override(bdf, driver);
 }
 
 int pci_probe(const std::string &bdf)
 {
-	return sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	return kPci.probe(bdf);
 }
 
 int pci_unbind(const std::string &bdf, const std::string &driver)
 {
-	return sysfs_write(kPciDrivers + driver + "/unbind", bdf);
+	return kPci.unbind(bdf, driver);
 }
 
 void bind_driver(const std::string &bdf, const std::string &driver)
 {
-	std::string current = driver_of(bdf);
-
-	if (current == driver)
-		return;
-	if (!current.empty())
-		sysfs_write_or_throw(kPciDrivers + current + "/unbind", bdf);
-	sysfs_write_or_throw(pci_dir(bdf) + "/driver_override", driver);
-	sysfs_write_or_throw("/sys/bus/pci/drivers_probe", bdf);
+	kPci.bind_driver(bdf, driver);
 }
 
 std::vector<int> msi_irqs(const std::string &bdf)

@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <unistd.h>
 
 #include "fd.h"
@@ -60,9 +63,9 @@ std::vector<std::string> dir_entries(const std::string &dir)
 	return out;
 }
 
-std::vector<std::string> debugfs_lines(const std::string &file)
+std::vector<std::string> file_lines(const std::string &path)
 {
-	std::ifstream in("/sys/kernel/debug/irqbypass/" + file);
+	std::ifstream in(path);
 	std::vector<std::string> out;
 	std::string s;
 
@@ -70,6 +73,51 @@ std::vector<std::string> debugfs_lines(const std::string &file)
 		if (!s.empty())
 			out.push_back(s);
 	return out;
+}
+
+std::vector<std::string> debugfs_lines(const std::string &file)
+{
+	return file_lines("/sys/kernel/debug/irqbypass/" + file);
+}
+
+KeyValues::KeyValues(const std::string &line) : line_(line)
+{
+	std::istringstream in(line);
+	std::string word;
+
+	while (in >> word) {
+		size_t eq = word.find('=');
+
+		if (eq == std::string::npos)
+			words_.push_back(word);
+		else
+			values_[word.substr(0, eq)] = word.substr(eq + 1);
+	}
+}
+
+void KeyValues::fail(const std::string &why) const
+{
+	throw std::runtime_error(why + " in \"" + line_ + "\"");
+}
+
+const std::string &KeyValues::str(const std::string &key) const
+{
+	auto it = values_.find(key);
+
+	if (it == values_.end())
+		fail("no " + key + "=");
+	return it->second;
+}
+
+std::uint64_t KeyValues::num(const std::string &key) const
+{
+	const std::string &s = str(key);
+	char *end;
+	unsigned long long v = strtoull(s.c_str(), &end, 10);
+
+	if (s.empty() || *end)
+		fail(key + "=" + s + " is not a number");
+	return v;
 }
 
 } // namespace irqbypass

@@ -7,16 +7,25 @@
 #include <cstring>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
+#include <stdexcept>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "pci.h"
+#include "sysfs.h"
 
 namespace irqbypass {
 
 int ioctl_errno(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+int vfio_get_device_info(int fd, struct vfio_device_info *info, std::uint32_t argsz)
+{
+	*info = {};
+	info->argsz = argsz;
+	return ioctl_errno(fd, VFIO_DEVICE_GET_INFO, info);
 }
 
 int vfio_get_irq_info(int fd, std::uint32_t index, struct vfio_irq_info *info, std::uint32_t argsz)
@@ -46,29 +55,61 @@ int vfio_set_irqs(int fd, std::uint32_t flags, std::uint32_t index, std::uint32_
 	return ioctl_errno(fd, VFIO_DEVICE_SET_IRQS, buf.data());
 }
 
+int vfio_action_none(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+		     std::uint32_t count)
+{
+	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_NONE | action, index, start, count);
+}
+
+int vfio_action_bool(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+		     const std::vector<std::uint8_t> &bools)
+{
+	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_BOOL | action, index, start, bools.size(),
+			     bools.data(), bools.size());
+}
+
+int vfio_action_eventfds(int fd, std::uint32_t action, std::uint32_t index, std::uint32_t start,
+			 const std::vector<std::int32_t> &fds)
+{
+	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_EVENTFD | action, index, start, fds.size(),
+			     fds.data(), fds.size() * sizeof(std::int32_t));
+}
+
 int vfio_set_eventfds(int fd, std::uint32_t index, std::uint32_t start,
 		      const std::vector<std::int32_t> &fds)
 {
-	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index,
-			     start, fds.size(), fds.data(), fds.size() * sizeof(std::int32_t));
+	return vfio_action_eventfds(fd, VFIO_IRQ_SET_ACTION_TRIGGER, index, start, fds);
 }
 
 int vfio_trigger_none(int fd, std::uint32_t index, std::uint32_t start, std::uint32_t count)
 {
-	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, start,
-			     count);
+	return vfio_action_none(fd, VFIO_IRQ_SET_ACTION_TRIGGER, index, start, count);
 }
 
 int vfio_trigger_bool(int fd, std::uint32_t index, std::uint32_t start,
 		      const std::vector<std::uint8_t> &bools)
 {
-	return vfio_set_irqs(fd, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER, index, start,
-			     bools.size(), bools.data(), bools.size());
+	return vfio_action_bool(fd, VFIO_IRQ_SET_ACTION_TRIGGER, index, start, bools);
 }
 
 int vfio_disable(int fd, std::uint32_t index)
 {
 	return vfio_trigger_none(fd, index, 0, 0);
+}
+
+int vfio_mask(int fd, std::uint32_t index)
+{
+	return vfio_action_none(fd, VFIO_IRQ_SET_ACTION_MASK, index, 0, 1);
+}
+
+int vfio_unmask(int fd, std::uint32_t index)
+{
+	return vfio_action_none(fd, VFIO_IRQ_SET_ACTION_UNMASK, index, 0, 1);
+}
+
+int vfio_set_unmask_eventfd(int fd, std::uint32_t index, std::int32_t efd)
+{
+	return vfio_action_eventfds(fd, VFIO_IRQ_SET_ACTION_UNMASK, index, 0, { efd });
 }
 
 // Throws for a failed call of the class interface.
@@ -197,6 +238,47 @@ PciProducer::PciProducer(const std::string &bdf) : IrqDevice(bdf)
 	device_.reset(open(path.c_str(), O_RDWR | O_CLOEXEC));
 	if (!device_)
 		throw_errno("open " + path);
+}
+
+std::string platform_producer_char_dev(const std::string &name)
+{
+	return "/dev/vfio-platform-producer-" + name;
+}
+
+// "0 irq=29 level trigger=1 producer=1 ... deactivated=0"
+static PlatformProducerLine parse_platform_line(const std::string &text)
+{
+	KeyValues kv(text);
+	PlatformProducerLine l;
+
+	if (kv.words().size() != 2)
+		throw std::runtime_error("no index and trigger type in \"" + text + "\"");
+	l.index = std::stoul(kv.words()[0]);
+	l.level = kv.words()[1] == "level";
+	l.irq = kv.num("irq");
+	l.trigger = kv.flag("trigger");
+	l.producer = kv.flag("producer");
+	l.consumer = kv.flag("consumer");
+	l.unmaskfd = kv.flag("unmaskfd");
+	l.masked = kv.flag("masked");
+	l.forwarded = kv.flag("forwarded");
+	l.handled = kv.num("handled");
+	l.forwarded_handled = kv.num("forwarded_handled");
+	l.host_masked = kv.num("host_masked");
+	l.unmasks = kv.num("unmasks");
+	l.refused = kv.num("refused");
+	l.deactivated = kv.num("deactivated");
+	return l;
+}
+
+std::vector<PlatformProducerLine> platform_producer_lines(const std::string &name)
+{
+	std::vector<PlatformProducerLine> out;
+
+	for (const auto &t :
+	     file_lines("/sys/kernel/debug/vfio-platform-producer/" + name + "/irqs"))
+		out.push_back(parse_platform_line(t));
+	return out;
 }
 
 } // namespace irqbypass

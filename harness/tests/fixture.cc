@@ -9,8 +9,20 @@
 
 namespace irqbypass {
 
-TraceSession *EduTest::trace;
+TraceSession *TracedTest::trace;
 std::vector<std::string> EduTest::edus;
+
+bool eventually(const std::function<bool()> &cond, std::chrono::milliseconds timeout)
+{
+	auto deadline = Clock::now() + timeout;
+
+	while (!cond()) {
+		if (Clock::now() >= deadline)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return true;
+}
 
 Pred from_pid(unsigned int tgid)
 {
@@ -40,39 +52,41 @@ void expect_manager_empty()
 	EXPECT_TRUE(debugfs_lines("pairs").empty());
 }
 
-void EduTest::set_up_suite(void (*bind)(const std::string &bdf))
+bool bind_platform_producer(const std::string &name)
 {
-	edus = edu_devices();
-	for (const auto &bdf : edus)
-		bind(bdf);
+	bind_platform_driver(name, kPlatformProducerDriver);
+	return platform_driver_of(name) == kPlatformProducerDriver;
+}
+
+void TracedTest::start_trace()
+{
 	trace = new TraceSession();
 }
 
-void EduTest::TearDownTestSuite()
+void TracedTest::TearDownTestSuite()
 {
 	delete trace;
 	trace = nullptr;
 }
 
-void EduTest::SetUp()
+void TracedTest::SetUp()
 {
 	ASSERT_TRUE(trace) << "no trace session";
-	ASSERT_FALSE(edus.empty()) << "no edu device (1234:11e8) on this host";
 	trace->mark();
 }
 
-void EduTest::TearDown()
+void TracedTest::TearDown()
 {
 	expect_manager_empty();
 }
 
-std::optional<Event> EduTest::next_event(unsigned int kind, const Pred &pred)
+std::optional<Event> TracedTest::next_event(unsigned int kind, const Pred &pred)
 {
 	return trace->take([&](const Event &e) { return e.kind == kind && (!pred || pred(e)); },
 			   kWait);
 }
 
-Registration EduTest::next_registration(unsigned int kind, const Pred &pred)
+Registration TracedTest::next_registration(unsigned int kind, const Pred &pred)
 {
 	auto e = next_event(kind, pred);
 	Registration r;
@@ -90,12 +104,12 @@ Registration EduTest::next_registration(unsigned int kind, const Pred &pred)
 	return r;
 }
 
-size_t EduTest::count(unsigned int kind, std::uint64_t token)
+size_t TracedTest::count(unsigned int kind, std::uint64_t token)
 {
 	return trace->collect(kind_token(kind, token), kSettle).size();
 }
 
-bool EduTest::no_member_events(std::chrono::milliseconds window)
+bool TracedTest::no_member_events(std::chrono::milliseconds window)
 {
 	return trace->none_within(
 		[](const Event &e) {
@@ -104,7 +118,7 @@ bool EduTest::no_member_events(std::chrono::milliseconds window)
 		window);
 }
 
-void EduTest::expect_connected(const Registration &p, const Registration &c)
+void TracedTest::expect_connected(const Registration &p, const Registration &c)
 {
 	EXPECT_EQ(p.ret, 0);
 	EXPECT_EQ(c.ret, 0);
@@ -117,6 +131,22 @@ void EduTest::expect_connected(const Registration &p, const Registration &c)
 	EXPECT_EQ(e->irq, p.irq) << "connect names the producer's host irq";
 	EXPECT_EQ(e->gsi, (int)kGsi) << "the consumer is the irqfd of our GSI";
 	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
+}
+
+void EduTest::set_up_suite(void (*bind)(const std::string &bdf))
+{
+	edus = edu_devices();
+	for (const auto &bdf : edus)
+		bind(bdf);
+	start_trace();
+}
+
+void EduTest::SetUp()
+{
+	TracedTest::SetUp();
+	if (HasFatalFailure())
+		return;
+	ASSERT_FALSE(edus.empty()) << "no edu device (1234:11e8) on this host";
 }
 
 Event EduTest::connect(IrqDevice &dev, IrqfdVm &vm, int fd)
@@ -167,6 +197,98 @@ Registration ProducerTest::assign(int dev, const Fd &efd)
 {
 	EXPECT_EQ(vfio_set_eventfds(dev, VFIO_PCI_MSI_IRQ_INDEX, 0, { efd.get() }), 0);
 	return next_registration(IBE_REGISTER_PRODUCER, from_us());
+}
+
+void PlatformProducerTest::SetUp()
+{
+	ASSERT_EQ(access(platform_dir(dev_).c_str(), F_OK), 0)
+		<< "no " << dev_ << ": irqchip_model.ko is not loaded";
+	/* Bound afresh: the producer's counters start at zero. */
+	if (platform_driver_of(dev_) == kPlatformProducerDriver) {
+		ASSERT_EQ(platform_unbind(dev_, kPlatformProducerDriver), 0);
+	}
+	ASSERT_TRUE(bind_platform_producer(dev_))
+		<< dev_ << " does not bind to " << kPlatformProducerDriver;
+	irqs_.clear();
+	for (const auto &l : model_.lines()) {
+		model_.reset(l.line);
+		irqs_.push_back(l.irq);
+	}
+	ASSERT_EQ(irqs_.size(), kModelLines) << dev_ << " has the model's default lines";
+	TracedTest::SetUp();
+}
+
+void PlatformProducerTest::TearDown()
+{
+	bool settle = false;
+
+	TracedTest::TearDown();
+	for (const auto &l : platform_producer_lines(dev_)) {
+		EXPECT_FALSE(l.trigger || l.producer || l.unmaskfd || l.masked)
+			<< "line " << l.index << " kept a trigger, an unmask eventfd or a mask";
+	}
+	for (const auto &dev : model_devices()) {
+		for (const auto &l : IrqchipModel(dev).lines()) {
+			EXPECT_TRUE(l.idle())
+				<< dev << " line " << l.line << " left busy:"
+				<< " asserted " << l.asserted << " pending " << l.pending
+				<< " active " << l.active << " burst " << l.burst_left;
+			settle |= dev == dev_ && !l.idle();
+		}
+	}
+	/* Spare the next tests this one's failure. */
+	if (settle)
+		settle_model();
+}
+
+Fd PlatformProducerTest::open_dev()
+{
+	std::string path = platform_producer_char_dev(dev_);
+	Fd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
+
+	if (!fd)
+		ADD_FAILURE() << "open " << path << ": " << strerror(errno);
+	return fd;
+}
+
+Registration PlatformProducerTest::assign(int dev, std::uint32_t index, const Fd &efd)
+{
+	EXPECT_EQ(vfio_set_eventfds(dev, index, 0, { efd.get() }), 0) << "line " << index;
+	return next_registration(IBE_REGISTER_PRODUCER, from_us());
+}
+
+PlatformProducerLine PlatformProducerTest::producer_line(std::uint32_t index)
+{
+	std::vector<PlatformProducerLine> lines = platform_producer_lines(dev_);
+
+	if (index >= lines.size()) {
+		ADD_FAILURE() << dev_ << " has no line " << index << " in the producer's debugfs";
+		return PlatformProducerLine{};
+	}
+	return lines[index];
+}
+
+void PlatformProducerTest::settle_model()
+{
+	std::vector<Fd> efds;
+	Fd dev;
+
+	for (const auto &l : model_.lines()) {
+		if (l.burst_left)
+			model_.burst(l.line, 0, 0);
+		if (l.level)
+			model_.deassert_line(l.line);
+		if (!model_.line(l.line).pending)
+			continue;
+		/* Requesting the line unmasks it, so the model delivers it. */
+		if (!dev && bind_platform_producer(dev_))
+			dev = open_dev();
+		if (!dev)
+			return;
+		efds.push_back(make_eventfd());
+		vfio_set_eventfds(dev.get(), l.line, 0, { efds.back().get() });
+		wait_eventfd(efds.back().get());
+	}
 }
 
 } // namespace irqbypass

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-// What every test-host suite shares: the edu devices bound to a driver,
-// one trace session per suite, a manager left empty by each test, and the
-// records and checks of a pairing read from the traced events.
+// What every test-host suite shares: one trace session per suite, a
+// manager left empty by each test, and the records and checks of a pairing
+// read from the traced events; then the devices they run on: the edu
+// devices bound to a driver, or the interrupt controller model's GIC
+// device bound to vfio-platform-producer.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,9 +19,11 @@
 #include "edu.h"
 #include "fd.h"
 #include "host_irq.h"
+#include "irqchip_model.h"
 #include "kc_vm.h"
 #include "kvm_vm.h"
 #include "pci.h"
+#include "platform.h"
 #include "sysfs.h"
 #include "trace_session.h"
 #include "vfio.h"
@@ -45,6 +50,9 @@ struct Registration {
 	int ret = 1;
 	int gsi = -1;
 };
+
+// Polls @cond until it holds, up to @timeout; whether it did.
+bool eventually(const std::function<bool()> &cond, std::chrono::milliseconds timeout = kWait);
 
 // Events of process @tgid.
 Pred from_pid(unsigned int tgid);
@@ -73,21 +81,24 @@ void PrintTo(const Named<E> &n, std::ostream *os)
 
 // Binds @bdf to vfio_pci_producer the documented way; true if it bound.
 bool bind_producer(const std::string &bdf);
+// Binds platform device @name to vfio_platform_producer the documented
+// way; true if it bound.
+bool bind_platform_producer(const std::string &name);
 
 // The manager's debugfs lists no producer, consumer or pair (waiting for
 // asynchronous teardowns up to kWait).
 void expect_manager_empty();
 
-// The edu devices bound to vfio-pci.
-class EduTest : public ::testing::Test {
+// One trace session per suite; each test starts at a mark of it and leaves
+// the manager empty.
+class TracedTest : public ::testing::Test {
 protected:
-	static void SetUpTestSuite() { set_up_suite(bind_vfio_pci); }
 	static void TearDownTestSuite();
 	void SetUp() override;
 	void TearDown() override;
 
-	// Binds every edu device with @bind and starts the trace session.
-	static void set_up_suite(void (*bind)(const std::string &bdf));
+	// Starts the suite's trace session.
+	static void start_trace();
 
 	// The next event of @kind matching @pred, one not taken before.
 	std::optional<Event> next_event(unsigned int kind, const Pred &pred = nullptr);
@@ -99,12 +110,24 @@ protected:
 	bool no_member_events(std::chrono::milliseconds window);
 	// @p and @c, registered on one token, connected on GSI kGsi.
 	void expect_connected(const Registration &p, const Registration &c);
+
+	static TraceSession *trace;
+};
+
+// The edu devices bound to vfio-pci.
+class EduTest : public TracedTest {
+protected:
+	static void SetUpTestSuite() { set_up_suite(bind_vfio_pci); }
+	void SetUp() override;
+
+	// Binds every edu device with @bind and starts the trace session.
+	static void set_up_suite(void (*bind)(const std::string &bdf));
+
 	// MSI vector 0 of @dev and an irqfd of @vm on GSI kGsi both take
 	// eventfd @fd; returns the connect event, checked against the
 	// producer's registration and the vector's host irq.
 	Event connect(IrqDevice &dev, IrqfdVm &vm, int fd);
 
-	static TraceSession *trace;
 	static std::vector<std::string> edus;
 };
 
@@ -126,6 +149,39 @@ protected:
 	Registration assign(int dev, const Fd &efd);
 
 	std::string bdf_; /* edus[0] */
+};
+
+// The lines of the model's GIC device, kModelGic, as the VFIO irq indexes
+// of vfio-platform-producer (Documentation/irqchip-model.md).
+constexpr std::uint32_t kLevelLine = 0; /* and 1 */
+constexpr std::uint32_t kEdgeLine = 2;	/* and 3 */
+constexpr std::uint32_t kModelLines = 4;
+
+// The model's GIC device bound afresh to vfio_platform_producer, so that
+// the producer's counters start at zero, and the model's counters of its
+// lines zeroed; each test leaves no line with a trigger, an unmask eventfd
+// or a host mask, and every line of the model idle.
+class PlatformProducerTest : public TracedTest {
+protected:
+	static void SetUpTestSuite() { start_trace(); }
+	void SetUp() override;
+	void TearDown() override;
+
+	// Opens the device's char device (a failure if it cannot).
+	Fd open_dev();
+	// Assigns trigger eventfd @efd to line @index of char device @dev: its
+	// producer's registration.
+	Registration assign(int dev, std::uint32_t index, const Fd &efd);
+	// The producer's view of line @index.
+	PlatformProducerLine producer_line(std::uint32_t index);
+	// Stops bursts, deasserts level lines and delivers the edges the model
+	// latched while nobody had their line requested: a test that raises
+	// interrupts across an unbind or a close calls it afterwards.
+	void settle_model();
+
+	const std::string dev_ = kModelGic;
+	const IrqchipModel model_{ kModelGic };
+	std::vector<int> irqs_; /* each line's irq */
 };
 
 } // namespace irqbypass
