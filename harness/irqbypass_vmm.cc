@@ -10,14 +10,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <getopt.h>
 #include <memory>
+#include <stdexcept>
 #include <linux/vfio.h>
 #include <thread>
 
 #include "edu.h"
+#include "irqchip_model.h"
 #include "kc_vm.h"
 #include "kvm_vm.h"
+#include "platform.h"
 #include "vfio.h"
 
 using namespace irqbypass;
@@ -46,19 +50,27 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n"
 		"       [--kvm-consumer]\n"
+		"       %s --platform DEVICE [--line N] [--gsi N] [--raise N]\n"
 		"\n"
 		"Assigns MSI vector 0 of PCI device BDF to a new VM as QEMU does: binds\n"
 		"it to vfio-pci, VFIO_DEVICE_SET_IRQS with an eventfd, an MSI route and\n"
 		"an irqfd on the same eventfd; then tears it all down. Needs root.\n"
+		"With --platform, a level line of the interrupt controller model's\n"
+		"DEVICE goes through vfio-platform-producer to a level irqfd of a\n"
+		"kvm-consumer VM, its resamplefd the producer's unmask eventfd, as QEMU\n"
+		"wires VFIO platform; interrupts are raised on the model and completed\n"
+		"by the guest one by one.\n"
 		"\n"
 		"  -b, --bdf BDF        the device (an edu device to raise interrupts)\n"
+		"  -p, --platform DEV   a model device (irqchip-model.0) instead\n"
+		"  -l, --line N         its line (default 0, a level line)\n"
 		"  -k, --kvm-first      assign the irqfd before the VFIO trigger\n"
 		"  -g, --gsi N          the route's GSI (default 40)\n"
 		"  -r, --raise N        raise N interrupts on the edu device\n"
 		"  -s, --second-vm      let a second VM try an irqfd on the same eventfd\n"
 		"  -c, --kvm-consumer   VMs from /dev/kvm-consumer instead of KVM\n"
 		"  -h, --help           this text\n",
-		prog);
+		prog, prog);
 }
 
 // @arg as an unsigned int, or exits with a message.
@@ -74,6 +86,84 @@ static unsigned int number(const char *prog, const char *opt, const char *arg)
 	return v;
 }
 
+// Waits until the guest holds @n level interrupts of @gsi.
+static bool in_service(KcVm &vm, unsigned int gsi, unsigned int n)
+{
+	for (int i = 0; i < 500; i++) {
+		if (vm.state(gsi).in_service == n)
+			return true;
+		std::this_thread::sleep_for(2ms);
+	}
+	return false;
+}
+
+// The IOAPIC pin of the level route (0-23).
+constexpr unsigned int kPin = 5;
+
+static int platform_vm(const char *device, unsigned int line, unsigned int gsi, unsigned int raises)
+{
+	try {
+		IrqchipModel model(device);
+		bind_platform_driver(device, kPlatformProducerDriver);
+		std::string path = platform_producer_char_dev(device);
+		Fd dev(open(path.c_str(), O_RDWR | O_CLOEXEC));
+		Fd trigger = make_eventfd(), unmask = make_eventfd();
+		std::int32_t ufd = unmask.get();
+		KcVm vm;
+
+		if (!dev)
+			throw_errno("open " + path);
+		step("VM created (open /dev/kvm-consumer); %s opened through "
+		     "vfio-platform-producer",
+		     device);
+		pause();
+		step("VFIO_DEVICE_SET_IRQS: %s IRQ %u -> eventfd, UNMASK -> the resamplefd", device,
+		     line);
+		if (vfio_set_eventfds(dev.get(), line, 0, { trigger.get() }) ||
+		    vfio_set_irqs(dev.get(), VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				  line, 0, 1, &ufd, sizeof(ufd)))
+			throw_errno("VFIO_DEVICE_SET_IRQS");
+		pause();
+		step("KC_IRQFD: the same eventfd -> level GSI %u (IOAPIC pin %u), resamplefd; "
+		     "the guest completes each interrupt itself",
+		     gsi, kPin);
+		vm.set_routes({}, { { gsi, kPin } });
+		vm.guest_eoi(gsi, KC_EOI_HOLD);
+		vm.irqfd_assign_resample(trigger.get(), gsi, unmask.get());
+		pause();
+		if (raises)
+			step("the device asserts its line %u times; each time the guest services "
+			     "it "
+			     "and completes it",
+			     raises);
+		for (unsigned int i = 0; i < raises; i++) {
+			model.assert_line(line);
+			if (!in_service(vm, gsi, 1))
+				throw std::runtime_error("the interrupt did not reach the guest");
+			model.deassert_line(line);
+			if (vm.guest_eoi(gsi))
+				throw std::runtime_error("KC_GUEST_EOI failed");
+			in_service(vm, gsi, 0);
+		}
+		struct kc_gsi_state st = vm.state(gsi);
+		step("kvm-consumer GSI %u: %llu injected, %llu deactivated by the guest, "
+		     "%llu resamples (host unmasks)",
+		     gsi, (unsigned long long)st.injections, (unsigned long long)st.deactivations,
+		     (unsigned long long)st.resamples);
+		step("KC_IRQFD deassign");
+		vm.irqfd_deassign(trigger.get(), gsi);
+		pause();
+		step("VFIO_DEVICE_SET_IRQS: trigger removed");
+		vfio_set_eventfds(dev.get(), line, 0, { -1 });
+		pause();
+	} catch (const std::exception &ex) {
+		fprintf(stderr, "irqbypass-vmm: %s\n", ex.what());
+		return 1;
+	}
+	step("done");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -83,15 +173,18 @@ int main(int argc, char **argv)
 		{ "raise", required_argument, nullptr, 'r' },
 		{ "second-vm", no_argument, nullptr, 's' },
 		{ "kvm-consumer", no_argument, nullptr, 'c' },
+		{ "platform", required_argument, nullptr, 'p' },
+		{ "line", required_argument, nullptr, 'l' },
 		{ "help", no_argument, nullptr, 'h' },
 		{},
 	};
-	const char *bdf = nullptr;
+	const char *bdf = nullptr, *platform = nullptr;
+	unsigned int line = 0;
 	bool kvm_first = false, second_vm = false, kc = false;
 	unsigned int gsi = 40, raises = 0;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "b:kg:r:sch", options, nullptr)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:kg:r:scp:l:h", options, nullptr)) != -1) {
 		switch (opt) {
 		case 'b': bdf = optarg; break;
 		case 'k': kvm_first = true; break;
@@ -99,14 +192,18 @@ int main(int argc, char **argv)
 		case 'r': raises = number(argv[0], "raise", optarg); break;
 		case 's': second_vm = true; break;
 		case 'c': kc = true; break;
+		case 'p': platform = optarg; break;
+		case 'l': line = number(argv[0], "line", optarg); break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		default: usage(stderr, argv[0]); return 2;
 		}
 	}
-	if (!bdf || optind < argc) {
+	if (!bdf == !platform || optind < argc) {
 		usage(stderr, argv[0]);
 		return 2;
 	}
+	if (platform)
+		return platform_vm(platform, line, gsi, raises);
 
 	try {
 		bind_vfio_pci(bdf);

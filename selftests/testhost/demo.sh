@@ -41,6 +41,14 @@ if [ -d /sys/module/kvm_consumer ]; then
 	echo
 fi
 
+if insmod "$top/selftests/irqchip-model/irqchip_model.ko" &&
+   insmod "$top/vfio-platform-producer/vfio_platform_producer.ko"; then
+	echo "== 5. ARM-style forwarding: a level line of the interrupt controller model"
+	echo "   through vfio-platform-producer to a kvm-consumer VM; the guest deactivates it"
+	"$bin/irqbypass-vmm" --platform irqchip-model.0 --line 0 --gsi 44 --raise 3
+	echo
+fi
+
 sleep 1
 kill -INT $trace
 wait $trace
