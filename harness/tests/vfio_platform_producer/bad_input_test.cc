@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bad_calls.h"
 #include "fixture.h"
 
 using namespace irqbypass;
@@ -33,49 +34,7 @@ constexpr std::uint32_t kMask = VFIO_IRQ_SET_ACTION_MASK;
 constexpr std::uint32_t kUnmask = VFIO_IRQ_SET_ACTION_UNMASK;
 constexpr std::uint32_t kTrigger = VFIO_IRQ_SET_ACTION_TRIGGER;
 
-// A malformed call and the errno VFIO platform gives for it.
-struct BadCall {
-	const char *what;
-	int want;
-	std::uint32_t flags;
-	std::uint32_t index = kEdgeLine;
-	std::uint32_t start = 0;
-	std::uint32_t count = 1;
-	std::int32_t fd = -1;				   /* DATA_EVENTFD; BOOL sends 1 */
-	std::optional<std::uint32_t> argsz = std::nullopt; /* exact */
-};
-
-int issue(int dev, const BadCall &c)
-{
-	std::vector<std::int32_t> fds(c.count < 8 ? c.count : 8, c.fd);
-	std::vector<std::uint8_t> bools(fds.size(), 1);
-
-	if (c.flags & kEventfd)
-		return vfio_set_irqs(dev, c.flags, c.index, c.start, c.count, fds.data(),
-				     fds.size() * sizeof(std::int32_t), c.argsz);
-	if (c.flags & kBool)
-		return vfio_set_irqs(dev, c.flags, c.index, c.start, c.count, bools.data(),
-				     bools.size(), c.argsz);
-	return vfio_set_irqs(dev, c.flags, c.index, c.start, c.count, nullptr, 0, c.argsz);
-}
-
-// Fds that are not eventfds, and one that is closed.
-struct BadFds {
-	BadFds()
-	{
-		int p[2];
-
-		if (pipe2(p, O_CLOEXEC) == 0) {
-			pipe_r.reset(p[0]);
-			pipe_w.reset(p[1]);
-		}
-		devnull.reset(open("/dev/null", O_RDWR | O_CLOEXEC));
-		closed = dup(devnull.get());
-		close(closed);
-	}
-	Fd pipe_r, pipe_w, devnull;
-	int closed = -1;
-};
+using BadCall = BadCallOn<kEdgeLine>;
 
 // The scene every malformed call must leave as it is: triggers on a level
 // and an edge line, an unmask eventfd on the level line, the other level
