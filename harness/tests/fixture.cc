@@ -2,6 +2,7 @@
 #include "fixture.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <thread>
@@ -32,6 +33,13 @@ Pred from_pid(unsigned int tgid)
 Pred from_us()
 {
 	return from_pid(getpid());
+}
+
+int bypass_failures(const std::string &dir)
+{
+	std::string s = sysfs_line(dir + "/irq_bypass_failures");
+
+	return s.empty() ? -1 : atoi(s.c_str());
 }
 
 bool bind_producer(const std::string &bdf)

@@ -79,6 +79,10 @@ void PrintTo(const Named<E> &n, std::ostream *os)
 	*os << n.name;
 }
 
+// Registrations a producer's device had refused since it was bound: its
+// irq_bypass_failures attribute under sysfs directory @dir, -1 if absent.
+int bypass_failures(const std::string &dir);
+
 // Binds @bdf to vfio_pci_producer the documented way; true if it bound.
 bool bind_producer(const std::string &bdf);
 // Binds platform device @name to vfio_platform_producer the documented

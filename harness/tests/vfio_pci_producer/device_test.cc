@@ -29,17 +29,6 @@ using namespace std::chrono_literals;
 
 using Producer = ProducerTest;
 
-namespace {
-
-int bypass_failures(const std::string &bdf)
-{
-	std::string s = sysfs_line(pci_dir(bdf) + "/irq_bypass_failures");
-
-	return s.empty() ? -1 : atoi(s.c_str());
-}
-
-} // namespace
-
 TEST_F(Producer, BindsThroughDriverOverride)
 {
 	for (const auto &bdf : edus) {
@@ -50,7 +39,7 @@ TEST_F(Producer, BindsThroughDriverOverride)
 		EXPECT_TRUE(S_ISCHR(st.st_mode));
 		EXPECT_EQ(st.st_mode & 07777, 0600u) << "root only";
 		EXPECT_EQ(st.st_uid, 0u);
-		EXPECT_EQ(bypass_failures(bdf), 0);
+		EXPECT_EQ(bypass_failures(pci_dir(bdf)), 0);
 	}
 }
 
@@ -247,15 +236,15 @@ TEST_F(Producer, FailedRegistrationCounted)
 		GTEST_SKIP() << "needs two edu devices";
 	Fd a = open_dev(edus[0]), b = open_dev(edus[1]);
 	Fd efd = make_eventfd();
-	int before = bypass_failures(edus[1]);
+	int before = bypass_failures(pci_dir(edus[1]));
 	Kmsg kmsg;
 
 	Registration pa = assign(a.get(), efd);
 	EXPECT_EQ(pa.ret, 0);
 	Registration pb = assign(b.get(), efd);
 	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
-	EXPECT_EQ(bypass_failures(edus[1]), before + 1);
-	EXPECT_EQ(bypass_failures(edus[0]), 0);
+	EXPECT_EQ(bypass_failures(pci_dir(edus[1])), before + 1);
+	EXPECT_EQ(bypass_failures(pci_dir(edus[0])), 0);
 	EXPECT_NE(kmsg.read_new().find("producer registration failed: -16"), std::string::npos);
 
 	ASSERT_EQ(vfio_trigger_none(b.get(), kMsi, 0, 1), 0);

@@ -27,13 +27,6 @@ using PlatformProducer = PlatformProducerTest;
 
 namespace {
 
-int bypass_failures(const std::string &name)
-{
-	std::string s = sysfs_line(platform_dir(name) + "/irq_bypass_failures");
-
-	return s.empty() ? -1 : atoi(s.c_str());
-}
-
 // The flags GET_IRQ_INFO gives line @index of the GIC device.
 std::uint32_t want_irq_flags(std::uint32_t index)
 {
@@ -55,7 +48,7 @@ TEST_F(PlatformProducer, BindsThroughDriverOverride)
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(st.st_mode & 07777, 0600u) << "root only";
 	EXPECT_EQ(st.st_uid, 0u);
-	EXPECT_EQ(bypass_failures(dev_), 0);
+	EXPECT_EQ(bypass_failures(platform_dir(dev_)), 0);
 	ASSERT_EQ(platform_producer_lines(dev_).size(), kModelLines);
 	for (std::uint32_t i = 0; i < kModelLines; i++) {
 		PlatformProducerLine l = producer_line(i);
@@ -302,7 +295,7 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 {
 	Fd dev = open_dev();
 	Fd efd = make_eventfd();
-	int before = bypass_failures(dev_);
+	int before = bypass_failures(platform_dir(dev_));
 	Kmsg kmsg;
 
 	Registration pa = assign(dev.get(), kEdgeLine, efd);
@@ -310,7 +303,7 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 	Registration pb = assign(dev.get(), kEdgeLine + 1, efd);
 	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
 	EXPECT_EQ(pb.irq, irqs_[kEdgeLine + 1]);
-	EXPECT_EQ(bypass_failures(dev_), before + 1);
+	EXPECT_EQ(bypass_failures(platform_dir(dev_)), before + 1);
 	EXPECT_NE(kmsg.read_new().find("irq index 3: irq bypass producer registration failed: -16"),
 		  std::string::npos);
 	EXPECT_TRUE(producer_line(kEdgeLine + 1).trigger);
@@ -330,5 +323,5 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 		kQuiet))
 		<< "a producer that was not registered is not unregistered";
 	EXPECT_EQ(debugfs_lines("producers").size(), 1u) << "the first one stays";
-	EXPECT_EQ(bypass_failures(dev_), before + 1);
+	EXPECT_EQ(bypass_failures(platform_dir(dev_)), before + 1);
 }
