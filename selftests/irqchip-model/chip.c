@@ -21,20 +21,45 @@
 
 #include "model.h"
 
+/* The remapped-MSI flavours: edge only, no active state. */
+static bool icm_msi(struct icm_line *l)
+{
+	return l->posting || l->foreign;
+}
+
 static bool icm_deliverable(struct icm_line *l)
 {
 	if (l->masked || l->delivering)
 		return false;
-	if (l->posting)
+	if (icm_msi(l))
 		return l->pending;
 	return !l->active && (l->pending || (l->level && l->asserted));
 }
 
 /*
+ * The remapping unit posts an MSI: its vector's request bit in the
+ * descriptor, and a notification unless one is outstanding (ON) or
+ * suppressed (SN). Called under dev->lock.
+ */
+static void icm_post_locked(struct icm_line *l)
+{
+	unsigned long *control = (unsigned long *)&l->pi->control;
+
+	if (test_and_set_bit(l->vector, (unsigned long *)l->pi->pir))
+		l->counters.coalesced++;
+	else
+		l->counters.posted++;
+	if (!test_bit(IRQBP_PI_SN, control) &&
+	    !test_and_set_bit(IRQBP_PI_ON, control))
+		l->counters.notifications++;
+}
+
+/*
  * The CPU interface: acknowledges a deliverable line (pending to active)
  * and runs the host's flow handler, as long as the line stays deliverable
- * (a level line deactivated while still asserted fires again). Runs with
- * interrupts disabled, in hard interrupt context.
+ * (a level line deactivated while still asserted fires again). A posted
+ * MSI held back by its mask (or replayed by the host) is posted instead.
+ * Runs with interrupts disabled, in hard interrupt context.
  */
 static void icm_deliver(struct icm_line *l)
 {
@@ -44,12 +69,16 @@ static void icm_deliver(struct icm_line *l)
 	raw_spin_lock_irqsave(&dev->lock, flags);
 	while (icm_deliverable(l)) {
 		l->pending = false;
+		if (l->pi) {
+			icm_post_locked(l);
+			continue;
+		}
 		if (l->self_clearing) {
 			l->asserted = false;
 			l->self_clearing = false;
 		}
 		/* MSIs have no active state. */
-		if (!l->posting)
+		if (!icm_msi(l))
 			l->active = true;
 		l->counters.handled++;
 		l->delivering = true;
@@ -73,20 +102,15 @@ static void icm_kick(struct icm_line *l)
 		irq_work_queue(&l->kick);
 }
 
-/* One interrupt from the device. Called under dev->lock. */
+/*
+ * One interrupt from the device. Called under dev->lock. A masked MSI
+ * stays pending in the device, posted or not, until unmasked.
+ */
 static void icm_raise_locked(struct icm_line *l)
 {
 	l->counters.raised++;
-	if (l->posting && l->pi) {
-		unsigned long *control = (unsigned long *)&l->pi->control;
-
-		if (test_and_set_bit(l->vector, (unsigned long *)l->pi->pir))
-			l->counters.coalesced++;
-		else
-			l->counters.posted++;
-		if (!test_bit(IRQBP_PI_SN, control) &&
-		    !test_and_set_bit(IRQBP_PI_ON, control))
-			l->counters.notifications++;
+	if (l->pi && !l->masked) {
+		icm_post_locked(l);
 		return;
 	}
 	if (l->level) {
@@ -178,6 +202,7 @@ void icm_snapshot(struct icm_line *l, struct irqchip_model_state *s,
 	if (s) {
 		s->level = l->level;
 		s->posting = l->posting;
+		s->foreign = l->foreign;
 		s->asserted = l->asserted;
 		s->pending = l->pending || (l->level && l->asserted);
 		s->active = l->active;
@@ -246,9 +271,24 @@ static void icm_gic_eoi(struct irq_data *d)
 	raw_spin_unlock_irqrestore(&l->dev->lock, flags);
 }
 
+/* Every chip counts the vCPU affinities it is given, NULL or not. */
+static void icm_count_affinity(struct irq_data *d, const void *arg)
+{
+	struct icm_line *l = icm_line_of_data(d);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&l->dev->lock, flags);
+	if (arg)
+		l->counters.vcpu_affinity++;
+	else
+		l->counters.vcpu_affinity_null++;
+	raw_spin_unlock_irqrestore(&l->dev->lock, flags);
+}
+
 /* As gic_irq_set_vcpu_affinity(): any non-NULL vCPU forwards. */
 static int icm_gic_set_vcpu_affinity(struct irq_data *d, void *vcpu)
 {
+	icm_count_affinity(d, vcpu);
 	if (vcpu)
 		irqd_set_forwarded_to_vcpu(d);
 	else
@@ -353,11 +393,14 @@ static int icm_post_set_vcpu_affinity(struct irq_data *d, void *info)
 	struct vcpu_data *vd = info;
 	unsigned long flags;
 
+	icm_count_affinity(d, info);
 	if (vd && vd->vector >= 256)
 		return -EINVAL;
 	raw_spin_lock_irqsave(&l->dev->lock, flags);
 	l->pi = vd ? __va(vd->pi_desc_addr) : NULL;
 	l->vector = vd ? vd->vector : 0;
+	/* What the mask held back goes where the line now points. */
+	icm_kick(l);
 	raw_spin_unlock_irqrestore(&l->dev->lock, flags);
 	return 0;
 }
@@ -373,11 +416,35 @@ static struct irq_chip icm_post_chip = {
 	.flags			= IRQCHIP_SKIP_SET_WAKE,
 };
 
+/*
+ * Foreign flavour: a remapped MSI whose chip takes a vCPU affinity in a
+ * format of its own, as AMD's IOMMU takes struct amd_iommu_pi_data. A test
+ * double: it records what it is given and posts nothing, so that a
+ * consumer handing it a format it does not speak is seen doing so.
+ */
+static int icm_foreign_set_vcpu_affinity(struct irq_data *d, void *info)
+{
+	icm_count_affinity(d, info);
+	return 0;
+}
+
+static struct irq_chip icm_foreign_chip = {
+	.name			= "icm-foreign",
+	.irq_ack		= icm_post_ack,
+	.irq_mask		= icm_mask,
+	.irq_unmask		= icm_unmask,
+	.irq_retrigger		= icm_post_retrigger,
+	.irq_set_type		= icm_set_type,
+	.irq_set_vcpu_affinity	= icm_foreign_set_vcpu_affinity,
+	.flags			= IRQCHIP_SKIP_SET_WAKE,
+};
+
 struct icm_line *icm_line_of(unsigned int irq)
 {
 	struct irq_data *d = irq_get_irq_data(irq);
 
-	if (!d || (d->chip != &icm_gic_chip && d->chip != &icm_post_chip))
+	if (!d || (d->chip != &icm_gic_chip && d->chip != &icm_post_chip &&
+		   d->chip != &icm_foreign_chip))
 		return NULL;
 	return irq_data_get_irq_chip_data(d);
 }
@@ -391,6 +458,8 @@ static int icm_map(struct irq_domain *domain, unsigned int virq,
 	irq_set_chip_data(virq, l);
 	if (l->posting)
 		irq_set_chip_and_handler(virq, &icm_post_chip, handle_edge_irq);
+	else if (l->foreign)
+		irq_set_chip_and_handler(virq, &icm_foreign_chip, handle_edge_irq);
 	else
 		irq_set_chip_and_handler(virq, &icm_gic_chip, handle_fasteoi_irq);
 	irqd_set_trigger_type(irq_get_irq_data(virq),

@@ -82,12 +82,14 @@ static int icm_lines_show(struct seq_file *m, void *unused)
 		burst_left = READ_ONCE(l->burst_left);
 		seq_printf(m, "line=%u irq=%u type=%s flavour=%s asserted=%d pending=%d active=%d masked=%d forwarded=%d posted=%d ",
 			   i, l->virq, s.level ? "level" : "edge",
-			   s.posting ? "posting" : "gic", s.asserted, s.pending,
+			   s.posting ? "posting" : s.foreign ? "foreign" : "gic",
+			   s.asserted, s.pending,
 			   s.active, s.masked, s.forwarded, s.posted);
-		seq_printf(m, "raised=%llu handled=%llu posted_count=%llu notifications=%llu coalesced=%llu completions=%llu masks=%llu unmasks=%llu burst_left=%u\n",
+		seq_printf(m, "raised=%llu handled=%llu posted_count=%llu notifications=%llu coalesced=%llu completions=%llu masks=%llu unmasks=%llu ",
 			   c.raised, c.handled, c.posted, c.notifications,
-			   c.coalesced, c.completions, c.masks, c.unmasks,
-			   burst_left);
+			   c.coalesced, c.completions, c.masks, c.unmasks);
+		seq_printf(m, "vcpu_affinity=%llu vcpu_affinity_null=%llu burst_left=%u\n",
+			   c.vcpu_affinity, c.vcpu_affinity_null, burst_left);
 	}
 	return 0;
 }

@@ -18,12 +18,15 @@ struct irqchip_model_counters {
 	u64 completions;	/* deactivations of a forwarded line */
 	u64 masks;		/* irq_mask calls */
 	u64 unmasks;		/* irq_unmask calls */
+	u64 vcpu_affinity;	/* irq_set_vcpu_affinity() with an argument */
+	u64 vcpu_affinity_null;	/* irq_set_vcpu_affinity() with NULL */
 };
 
 /* Where a line stands now. */
 struct irqchip_model_state {
 	bool level;		/* a level line, else edge */
-	bool posting;		/* the posting flavour, else the GIC one */
+	bool posting;		/* the posting flavour */
+	bool foreign;		/* the foreign flavour; neither: the GIC one */
 	bool asserted;		/* level lines: the input */
 	bool pending;
 	bool active;

@@ -21,9 +21,9 @@ MODULE_LICENSE("GPL v2");
 MODULE_DESCRIPTION("Interrupt controller model: GICv3 forwarding and VT-d posting");
 MODULE_VERSION(IRQBYPASS_VERSION);
 
-static unsigned int nr_devices = 2;
+static unsigned int nr_devices = 3;
 module_param(nr_devices, uint, 0444);
-MODULE_PARM_DESC(nr_devices, "platform devices irqchip-model.0.. (1-8, default 2)");
+MODULE_PARM_DESC(nr_devices, "platform devices irqchip-model.0.. (1-8, default 3)");
 
 static unsigned int nr_lines = 4;
 module_param(nr_lines, uint, 0444);
@@ -36,6 +36,10 @@ MODULE_PARM_DESC(level_lines, "bitmask of the level lines of GIC-flavour devices
 static unsigned int posting_devices = 0x2;
 module_param(posting_devices, uint, 0444);
 MODULE_PARM_DESC(posting_devices, "bitmask of the devices with the posting flavour, all edge (default 0x2)");
+
+static unsigned int foreign_devices = 0x4;
+module_param(foreign_devices, uint, 0444);
+MODULE_PARM_DESC(foreign_devices, "bitmask of the devices with the foreign flavour, a chip double, all edge (default 0x4)");
 
 /*
  * Where the model's descriptors start. UML hands out irqs below
@@ -252,6 +256,7 @@ static int icm_create_device(unsigned int id)
 	icm_devices[id] = dev;
 	raw_spin_lock_init(&dev->lock);
 	dev->posting = posting_devices & BIT(id);
+	dev->foreign = !dev->posting && (foreign_devices & BIT(id));
 	dev->nr_lines = nr_lines;
 	for (i = 0; i < nr_lines; i++) {
 		struct icm_line *l = &dev->lines[i];
@@ -259,7 +264,8 @@ static int icm_create_device(unsigned int id)
 		l->dev = dev;
 		l->index = i;
 		l->posting = dev->posting;
-		l->level = !dev->posting && (level_lines & BIT(i));
+		l->foreign = dev->foreign;
+		l->level = !dev->posting && !dev->foreign && (level_lines & BIT(i));
 		icm_line_init(l);
 		virq = irq_alloc_desc_from(ICM_FIRST_IRQ, NUMA_NO_NODE);
 		if (virq < 0) {

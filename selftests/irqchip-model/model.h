@@ -25,6 +25,7 @@ struct icm_line {
 	unsigned int virq;
 	bool level;
 	bool posting;
+	bool foreign;		/* the foreign flavour: a chip double */
 
 	/* Under dev->lock. */
 	bool asserted;		/* level input */
@@ -46,6 +47,7 @@ struct icm_line {
 struct icm_device {
 	struct platform_device *pdev;
 	bool posting;
+	bool foreign;
 	unsigned int nr_lines;
 	raw_spinlock_t lock;
 	struct dentry *debugfs;

@@ -3,7 +3,8 @@
  * KUnit suite of the interrupt controller model: each rule of
  * Documentation/irqchip-model.md, exercised through the kernel's irq APIs
  * on lines of the default devices (irqchip-model.0: GIC flavour, lines 0-1
- * level, 2-3 edge; irqchip-model.1: posting flavour).
+ * level, 2-3 edge; irqchip-model.1: posting flavour; irqchip-model.2:
+ * foreign flavour).
  */
 
 #include <kunit/test.h>
@@ -333,6 +334,43 @@ static void post_disabled_edge_replayed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, icm_counters(t).raised, 1ULL);
 }
 
+/* A masked MSI is not sent: held pending, then posted when unmasked. */
+static void post_masked_held_then_posted(struct kunit *test)
+{
+	struct icm_test *t = icm_request(test, 1, 3, false);
+	struct irqbp_pi_desc *pi = icm_post(test, t, 0x60);
+
+	/* Masked now, not at the next interrupt. */
+	irq_set_status_flags(t->irq, IRQ_DISABLE_UNLAZY);
+	disable_irq(t->irq);
+	irqchip_model_pulse(t->irq);
+	KUNIT_EXPECT_FALSE(test, test_bit(0x60, (unsigned long *)pi->pir));
+	KUNIT_EXPECT_TRUE(test, icm_state(t).pending);
+	enable_irq(t->irq);
+	irq_clear_status_flags(t->irq, IRQ_DISABLE_UNLAZY);
+	irqchip_model_sync(t->irq);
+	KUNIT_EXPECT_TRUE(test, test_bit(0x60, (unsigned long *)pi->pir));
+	KUNIT_EXPECT_EQ(test, icm_counters(t).posted, 1ULL);
+	KUNIT_EXPECT_EQ(test, icm_calls(t), 0);
+	KUNIT_EXPECT_FALSE(test, icm_state(t).pending);
+}
+
+/* The foreign chip only records: both kinds of argument, counted. */
+static void foreign_records_vcpu_affinity(struct kunit *test)
+{
+	struct icm_test *t = icm_request(test, 2, 0, false);
+	struct vcpu_data vd = { .vector = 0x41 };
+
+	KUNIT_EXPECT_EQ(test, irq_set_vcpu_affinity(t->irq, &vd), 0);
+	KUNIT_EXPECT_EQ(test, irq_set_vcpu_affinity(t->irq, NULL), 0);
+	KUNIT_EXPECT_EQ(test, icm_counters(t).vcpu_affinity, 1ULL);
+	KUNIT_EXPECT_EQ(test, icm_counters(t).vcpu_affinity_null, 1ULL);
+	KUNIT_EXPECT_FALSE(test, icm_state(t).posted);
+	KUNIT_EXPECT_TRUE(test, icm_state(t).foreign);
+	irqchip_model_pulse(t->irq);
+	KUNIT_EXPECT_EQ(test, icm_calls(t), 1);
+}
+
 /* A timer-driven burst: every pulse handled or coalesced, none lost. */
 static void burst_accounted(struct kunit *test)
 {
@@ -408,6 +446,8 @@ static struct kunit_case icm_cases[] = {
 	KUNIT_CASE(post_null_returns_to_host),
 	KUNIT_CASE(post_rejects_bad_vector),
 	KUNIT_CASE(post_disabled_edge_replayed),
+	KUNIT_CASE(post_masked_held_then_posted),
+	KUNIT_CASE(foreign_records_vcpu_affinity),
 	KUNIT_CASE(burst_accounted),
 	KUNIT_CASE(api_rejects_foreign_irqs),
 	{}
