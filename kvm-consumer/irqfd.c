@@ -37,38 +37,24 @@ KC_CHECK_FIELD(reason);
 /* Tear-downs started by an eventfd being closed. */
 static struct workqueue_struct *kc_wq;
 
-/* A posted-interrupt descriptor: 256 request bits, then the control word. */
-struct kc_pi_desc {
-	u32 pir[8];
-	u64 control;
-	u32 rsvd[6];
-} __aligned(64);
-
-/* Suppress notifications: the "vCPU" never runs, the hardware only records. */
-#define KC_PI_SN	BIT_ULL(1)
-
-static bool kc_posting_available(void)
-{
-#ifdef CONFIG_IRQ_REMAP
-	return irq_remapping_cap(IRQ_POSTING_CAP);
-#else
-	return false;
-#endif
-}
-
 /*
  * The chip on @irq's hierarchy that takes a vCPU affinity, and whether its
  * argument is one we speak: a VT-d posting descriptor (Intel's interrupt
  * remapping, the model's posting flavour) or a GIC's forwarding to a vCPU
  * (GICv3, the model's GIC flavour). Other chips, AMD's among them, take
- * other formats: never hand them ours.
+ * other formats: never hand them ours. *@posting: the chip can post now.
  */
-static enum kc_chip kc_chip_kind(int irq)
+static enum kc_chip kc_chip_kind(int irq, bool *posting)
 {
 	static const char *const posts[] = { "INTEL-IR", "icm-post" };
 	static const char *const forwards[] = { "GICv3", "icm-gic" };
 	struct irq_data *data = irq_get_irq_data(irq);
 
+#ifdef CONFIG_IRQ_REMAP
+	*posting = irq_remapping_cap(IRQ_POSTING_CAP);
+#else
+	*posting = false;
+#endif
 	while (data && !(data->chip && data->chip->irq_set_vcpu_affinity)) {
 #ifdef CONFIG_IRQ_DOMAIN_HIERARCHY
 		data = data->parent_data;
@@ -78,11 +64,17 @@ static enum kc_chip kc_chip_kind(int irq)
 	}
 	if (!data)
 		return KC_CHIP_OTHER;
-	if (match_string(posts, ARRAY_SIZE(posts), data->chip->name) >= 0)
+	if (match_string(posts, ARRAY_SIZE(posts), data->chip->name) >= 0) {
+		/* The model's chip is its own remapping unit. */
+		if (!strcmp(data->chip->name, "icm-post"))
+			*posting = true;
 		return KC_CHIP_POSTS;
+	}
 	if (match_string(forwards, ARRAY_SIZE(forwards), data->chip->name) >= 0)
 		return KC_CHIP_FORWARDS;
-	return KC_CHIP_OTHER;
+	pr_info_once("irq %d: chip %s takes a vCPU affinity we do not speak: not posted\n",
+		     irq, data->chip->name);
+	return KC_CHIP_FOREIGN;
 }
 
 static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,
@@ -115,10 +107,14 @@ static void kc_deactivate(struct kc_irqfd *irqfd)
 	atomic64_inc(&irqfd->vm->stats[irqfd->gsi].deactivations);
 }
 
+static void kc_inject(struct kc_irqfd *irqfd);
+
 /*
  * Leave posted or forwarded mode: the producer's irq goes back to host
  * delivery. A forwarded interrupt the guest has not completed yet is
- * completed now: nobody would deactivate it once unforwarded.
+ * completed now: nobody would deactivate it once unforwarded. A posted
+ * one the vCPU has not run to yet moves to the host path, once the
+ * hardware has stopped posting: nothing latched is lost.
  */
 static void kc_leave_bypass(struct kc_irqfd *irqfd)
 {
@@ -131,6 +127,30 @@ static void kc_leave_bypass(struct kc_irqfd *irqfd)
 	}
 	if (irqfd->mode == KC_MODE_POSTED || irqfd->mode == KC_MODE_FORWARDED)
 		WARN_ON(irq_set_vcpu_affinity(irqfd->producer->irq, NULL));
+	if (irqfd->mode == KC_MODE_POSTED &&
+	    kc_vcpu_unclaim(irqfd->vm, irqfd->posted_vcpu, irqfd->posted_vector))
+		kc_inject(irqfd);
+}
+
+/* Post @route's interrupts to its vCPU: KC_REASON_NONE, or why not. */
+static enum kc_reason kc_post(struct kc_irqfd *irqfd,
+			      const struct kc_route *route)
+{
+	struct kc_vm *vm = irqfd->vm;
+	struct vcpu_data vd = {
+		.pi_desc_addr = kc_vcpu_pi_addr(vm, route->vcpu),
+		.vector = route->vector,
+	};
+
+	if (kc_vcpu_claim(vm, route->vcpu, route->vector, irqfd->gsi))
+		return KC_REASON_VECTOR_SHARED;
+	if (irq_set_vcpu_affinity(irqfd->producer->irq, &vd)) {
+		kc_vcpu_unclaim(vm, route->vcpu, route->vector);
+		return KC_REASON_AFFINITY_FAILED;
+	}
+	irqfd->posted_vcpu = route->vcpu;
+	irqfd->posted_vector = route->vector;
+	return KC_REASON_NONE;
 }
 
 /* Program the bypass of a connected irqfd for its current route. */
@@ -139,6 +159,8 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 	const struct kc_route *route;
 	struct kc_route copy;
 	enum kc_reason reason;
+	enum kc_chip chip;
+	bool posting;
 
 	lockdep_assert_held(&irqfd->mode_lock);
 
@@ -154,42 +176,35 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 	rcu_read_unlock();
 	route = route ? &copy : NULL;
 
-	reason = kc_route_reason(route, kc_posting_available(),
-				 kc_chip_kind(irqfd->producer->irq));
+	chip = kc_chip_kind(irqfd->producer->irq, &posting);
+	reason = kc_route_reason(route, posting, chip);
 	if (reason == KC_REASON_NONE && route->level) {
 		if (irqfd->mode == KC_MODE_FORWARDED)
 			return;
 		kc_leave_bypass(irqfd);
 		/* Any non-NULL vCPU: this irqfd stands for the route's. */
 		if (irq_set_vcpu_affinity(irqfd->producer->irq, irqfd)) {
-			reason = KC_REASON_AFFINITY_FAILED;
-		} else {
-			WRITE_ONCE(irqfd->forwarded, true);
-			kc_set_mode(irqfd, route, KC_MODE_FORWARDED, KC_REASON_NONE);
+			kc_set_mode(irqfd, route, KC_MODE_REMAPPED,
+				    KC_REASON_AFFINITY_FAILED);
 			return;
 		}
+		WRITE_ONCE(irqfd->forwarded, true);
+		kc_set_mode(irqfd, route, KC_MODE_FORWARDED, KC_REASON_NONE);
+		return;
 	}
-#ifdef CONFIG_IRQ_REMAP
 	if (reason == KC_REASON_NONE) {
-		struct kc_pi_desc *pi = irqfd->pi_desc;
-		struct vcpu_data vd = {
-			.pi_desc_addr = __pa(pi),
-			.vector = route->vector,
-		};
-
-		if (irqfd->mode == KC_MODE_FORWARDED)
-			kc_leave_bypass(irqfd);
-		pi->control = KC_PI_SN;
-		if (irq_set_vcpu_affinity(irqfd->producer->irq, &vd))
-			reason = KC_REASON_AFFINITY_FAILED;
-		else
-			kc_set_mode(irqfd, route, KC_MODE_POSTED, KC_REASON_NONE);
-	}
-#endif
-	if (reason != KC_REASON_NONE) {
+		if (irqfd->mode == KC_MODE_POSTED &&
+		    irqfd->posted_vcpu == route->vcpu &&
+		    irqfd->posted_vector == route->vector)
+			return;
 		kc_leave_bypass(irqfd);
-		kc_set_mode(irqfd, route, KC_MODE_REMAPPED, reason);
+		reason = kc_post(irqfd, route);
+		kc_set_mode(irqfd, route, reason ? KC_MODE_REMAPPED : KC_MODE_POSTED,
+			    reason);
+		return;
 	}
+	kc_leave_bypass(irqfd);
+	kc_set_mode(irqfd, route, KC_MODE_REMAPPED, reason);
 }
 
 static int kc_add_producer(struct irq_bypass_consumer *cons,
@@ -236,19 +251,42 @@ static void kc_level_injected(struct kc_irqfd *irqfd)
 		schedule_work(&irqfd->resample);
 }
 
+/* One interrupt through the host path, on the GSI's current route. */
 static void kc_inject(struct kc_irqfd *irqfd)
 {
-	struct kc_vm *vm = irqfd->vm;
+	struct kc_gsi_stats *stats = &irqfd->vm->stats[irqfd->gsi];
 	const struct kc_route *route;
 
 	rcu_read_lock();
-	route = kc_route_find(rcu_dereference(vm->routes), irqfd->gsi);
+	route = kc_route_find(rcu_dereference(irqfd->vm->routes), irqfd->gsi);
 	if (route) {
-		atomic64_inc(&vm->stats[irqfd->gsi].injections);
+		atomic64_inc(&stats->injections);
 		if (route->level)
 			kc_level_injected(irqfd);
+	} else {
+		/* As KVM: a GSI without a route delivers nothing. */
+		atomic64_inc(&stats->dropped);
 	}
 	rcu_read_unlock();
+}
+
+/*
+ * An eventfd count of @cnt signals, read under the eventfd's lock: one
+ * injection, the others merged into it; held while the consumer is
+ * stopped.
+ */
+static void kc_take_count(struct kc_irqfd *irqfd, u64 cnt)
+{
+	lockdep_assert_held(&irqfd->wqh->lock);
+
+	if (!cnt)
+		return;
+	if (cnt > 1)
+		atomic64_add(cnt - 1, &irqfd->vm->stats[irqfd->gsi].coalesced);
+	if (irqfd->quiesced)
+		irqfd->held++;
+	else
+		kc_inject(irqfd);
 }
 
 /* Complete one level interrupt in service, if any; false if none. */
@@ -268,21 +306,32 @@ static bool kc_complete_one(struct kc_irqfd *irqfd)
 	return false;
 }
 
-/* The consumer's stop and start: no injection in between, none lost. */
+/*
+ * The consumer's stop and start: no injection in between, none lost. Both
+ * take the eventfd's wait queue lock, which the wake-up runs under: stop
+ * returns once a wake-up under way is done, and a wake-up sees quiesced
+ * and held as start left them.
+ */
 static void kc_stop(struct irq_bypass_consumer *cons)
 {
 	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+	unsigned long flags;
 
-	WRITE_ONCE(irqfd->quiesced, true);
+	spin_lock_irqsave(&irqfd->wqh->lock, flags);
+	irqfd->quiesced = true;
+	spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
 }
 
 static void kc_start(struct irq_bypass_consumer *cons)
 {
 	struct kc_irqfd *irqfd = container_of(cons, struct kc_irqfd, consumer);
+	unsigned long flags;
 
-	WRITE_ONCE(irqfd->quiesced, false);
-	while (atomic_dec_if_positive(&irqfd->held) >= 0)
+	spin_lock_irqsave(&irqfd->wqh->lock, flags);
+	irqfd->quiesced = false;
+	for (; irqfd->held; irqfd->held--)
 		kc_inject(irqfd);
+	spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
 }
 
 /* The guest's immediate EOIs: eventfd_signal() cannot nest in a wake-up. */
@@ -303,6 +352,7 @@ static void kc_irqfd_detach(struct kc_irqfd *irqfd)
 
 	irqfd->dead = true;
 	list_del_init(&irqfd->link);
+	irqfd->vm->nr_irqfds--;
 	if (irqfd->registered)
 		irq_bypass_unregister_consumer(&irqfd->consumer);
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
@@ -321,7 +371,6 @@ static void kc_irqfd_free(struct kc_irqfd *irqfd)
 	eventfd_ctx_put(irqfd->eventfd);
 	if (irqfd->resamplefd)
 		eventfd_ctx_put(irqfd->resamplefd);
-	kfree(irqfd->pi_desc);
 	mutex_destroy(&irqfd->mode_lock);
 	kfree(irqfd);
 }
@@ -343,24 +392,27 @@ static void kc_shutdown_work(struct work_struct *work)
 		kc_irqfd_free(irqfd);
 }
 
-/* The eventfd's wake-up, in atomic context under its wait queue lock. */
+/*
+ * The eventfd's wake-up, in atomic context under its wait queue lock.
+ * Returns 1 when it consumed the count: as a priority waiter, the other
+ * waiters then are not woken for signals already taken (as KVM's irqfd).
+ */
 static int kc_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			   int sync, void *key)
 {
 	struct kc_irqfd *irqfd = container_of(wait, struct kc_irqfd, wait);
 	__poll_t flags = key_to_poll(key);
+	int ret = 0;
 	u64 cnt;
 
 	if (flags & EPOLLIN) {
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		if (READ_ONCE(irqfd->quiesced))
-			atomic_inc(&irqfd->held);
-		else
-			kc_inject(irqfd);
+		kc_take_count(irqfd, cnt);
+		ret = 1;
 	}
 	if (flags & EPOLLHUP)
 		queue_work(kc_wq, &irqfd->shutdown);
-	return 0;
+	return ret;
 }
 
 static void kc_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
@@ -411,16 +463,16 @@ static struct eventfd_ctx *kc_eventfd_get(int fd, struct file **filep)
  * @args: fd (an eventfd), gsi, flags (0 or KVM_IRQFD_FLAG_RESAMPLE with
  *	resamplefd)
  *
- * Return: 0; -EINVAL for bad flags or GSI, or an fd that is not an eventfd;
- * -EBADF for a closed fd; -EBUSY if the eventfd is already assigned in
- * @vm; -ENOMEM. The IRQ bypass registration may fail without failing the
+ * Return: 0; -EINVAL for bad flags or GSI, an fd that is not an eventfd,
+ * or a resamplefd that is an irqfd's eventfd in @vm, this one's included
+ * (completing an injection would inject again, without end); -EBADF for a closed fd; -EBUSY if the eventfd is already
+ * assigned in @vm; -ENOSPC if @vm has KC_MAX_IRQFDS; -ENOMEM. The IRQ bypass registration may fail without failing the
  * assignment, as in KVM: the irqfd then works without bypass.
  */
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 {
 	struct kc_irqfd *irqfd, *tmp;
 	struct file *file = NULL;
-	struct kc_pi_desc *pi;
 	__poll_t events;
 	int ret;
 
@@ -430,15 +482,9 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 	if (!(args->flags & KVM_IRQFD_FLAG_RESAMPLE) && args->resamplefd)
 		return -EINVAL;
 
-	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL);
+	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
 	if (!irqfd)
 		return -ENOMEM;
-	pi = kzalloc(sizeof(*pi), GFP_KERNEL);
-	if (!pi) {
-		kfree(irqfd);
-		return -ENOMEM;
-	}
-	irqfd->pi_desc = pi;
 	irqfd->vm = vm;
 	irqfd->gsi = args->gsi;
 	INIT_LIST_HEAD(&irqfd->link);
@@ -467,15 +513,25 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 		}
 	}
 
+	ret = irqfd->resamplefd == irqfd->eventfd ? -EINVAL : 0;
 	mutex_lock(&vm->lock);
 	list_for_each_entry(tmp, &vm->irqfds, link) {
-		if (tmp->eventfd == irqfd->eventfd) {
-			mutex_unlock(&vm->lock);
+		if (ret)
+			break;
+		if (tmp->eventfd == irqfd->eventfd)
 			ret = -EBUSY;
-			goto err_put;
-		}
+		else if (tmp->eventfd == irqfd->resamplefd ||
+			 (tmp->resamplefd && tmp->resamplefd == irqfd->eventfd))
+			ret = -EINVAL;
+	}
+	if (!ret && vm->nr_irqfds >= KC_MAX_IRQFDS)
+		ret = -ENOSPC;
+	if (ret) {
+		mutex_unlock(&vm->lock);
+		goto err_put;
 	}
 	list_add_tail(&irqfd->link, &vm->irqfds);
+	vm->nr_irqfds++;
 
 	/*
 	 * Hook the eventfd's wake-ups, and deliver what it already holds:
@@ -489,9 +545,8 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 
 		spin_lock_irqsave(&irqfd->wqh->lock, flags);
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+		kc_take_count(irqfd, cnt);
 		spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
-		if (cnt)
-			kc_inject(irqfd);
 	}
 
 	irqfd->consumer.token = irqfd->eventfd;
@@ -510,7 +565,6 @@ err_put:
 		eventfd_ctx_put(irqfd->resamplefd);
 	eventfd_ctx_put(irqfd->eventfd);
 err_free:
-	kfree(irqfd->pi_desc);
 	mutex_destroy(&irqfd->mode_lock);
 	kfree(irqfd);
 	return ret;

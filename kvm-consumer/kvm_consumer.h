@@ -6,13 +6,17 @@
  *            pure functions, tested by KUnit without any device.
  * irqfd.c    irqfds: eventfd wake-ups, injection, and the IRQ bypass
  *            consumer with its posted/remapped programming.
+ * vcpu.c     vCPUs: their posted-interrupt descriptors, and runs that
+ *            deliver what the descriptors latched.
  * main.c     the char device, one VM per open, and the ioctls.
  *
  * Locking: kc_vm.lock (mutex) serializes a VM's ioctls and its irqfd list,
  * and is held while consumers register and unregister; irqfd.mode_lock
  * (mutex) guards a consumer's producer and delivery mode. Order: kc_vm.lock,
- * then the IRQ bypass manager's token lock, then irqfd.mode_lock. Routes
- * are read under RCU from the eventfd wake-up, which runs in atomic context.
+ * then the IRQ bypass manager's token lock, then irqfd.mode_lock, then
+ * kc_vm.vcpu_lock (spinlock). The eventfd's wait queue lock guards an
+ * irqfd's quiesced and held, as it guards the eventfd's count. Routes are
+ * read under RCU from the eventfd wake-up, which runs in atomic context.
  */
 #ifndef _KVM_CONSUMER_H
 #define _KVM_CONSUMER_H
@@ -28,6 +32,9 @@
 #include <linux/workqueue.h>
 
 #include <irqbypass/kvm_consumer.h>
+#include <irqbypass/posting.h>
+
+#define KC_NR_VECTORS	256
 
 /* One parsed routing entry. */
 struct kc_route {
@@ -46,7 +53,10 @@ struct kc_routes {
 };
 
 struct kc_gsi_stats {
-	atomic64_t injections;
+	atomic64_t injections;		/* through the host: by the irqfd */
+	atomic64_t posted;		/* posted, then delivered by a vCPU run */
+	atomic64_t coalesced;		/* signals merged into another injection */
+	atomic64_t dropped;		/* signals while the GSI had no route */
 	atomic64_t resamples;
 	atomic64_t deactivations;
 	bool hold;			/* level interrupts wait for KC_GUEST_EOI */
@@ -57,13 +67,20 @@ enum kc_chip {
 	KC_CHIP_OTHER,			/* nothing, or a format we do not speak */
 	KC_CHIP_POSTS,			/* VT-d posting: struct vcpu_data */
 	KC_CHIP_FORWARDS,		/* GIC forwarding: any vCPU pointer */
+	KC_CHIP_FOREIGN,		/* a vCPU affinity of another format */
 };
 
 struct kc_vm {
 	struct mutex lock;		/* ioctls, @irqfds */
 	struct kc_routes __rcu *routes;	/* written under @lock */
 	struct list_head irqfds;	/* under @lock */
+	unsigned int nr_irqfds;		/* under @lock, at most KC_MAX_IRQFDS */
 	struct kc_gsi_stats *stats;	/* KC_MAX_ROUTES entries, by GSI */
+
+	/* vcpu.c: KC_MAX_VCPUS vCPUs. */
+	spinlock_t vcpu_lock;		/* @vector_gsi, vCPU runs */
+	struct irqbp_pi_desc *pi;	/* their posted-interrupt descriptors */
+	u16 *vector_gsi;		/* by vCPU and vector: 1 + the GSI posting */
 };
 
 struct kc_irqfd {
@@ -79,7 +96,7 @@ struct kc_irqfd {
 	struct work_struct shutdown;	/* the eventfd was closed */
 	struct work_struct resample;	/* emulated EOI of a level route */
 	bool quiesced;			/* between the consumer's stop and start */
-	atomic_t held;			/* wake-ups while quiesced */
+	unsigned int held;		/* wake-ups while quiesced */
 	/* Level interrupts injected, not yet completed, by how they complete. */
 	atomic_t unresampled;		/* by a resamplefd signal */
 	atomic_t undeactivated;		/* by deactivating the forwarded irq */
@@ -91,7 +108,8 @@ struct kc_irqfd {
 	struct irq_bypass_producer *producer;
 	enum kc_mode mode;
 	enum kc_reason reason;
-	void *pi_desc;			/* posted-interrupt descriptor */
+	u32 posted_vcpu;		/* POSTED: where the hardware posts */
+	u32 posted_vector;
 };
 
 /* routing.c */
@@ -110,5 +128,14 @@ struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
 int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi);
 int kc_irqfd_init(void);
 void kc_irqfd_exit(void);
+
+/* vcpu.c */
+int kc_vcpus_init(struct kc_vm *vm);
+void kc_vcpus_free(struct kc_vm *vm);
+phys_addr_t kc_vcpu_pi_addr(struct kc_vm *vm, u32 vcpu);
+int kc_vcpu_claim(struct kc_vm *vm, u32 vcpu, u32 vector, u32 gsi);
+bool kc_vcpu_unclaim(struct kc_vm *vm, u32 vcpu, u32 vector);
+bool kc_vcpu_latched(struct kc_vm *vm, u32 vcpu, u32 vector);
+unsigned int kc_vcpu_run(struct kc_vm *vm, u32 vcpu);
 
 #endif /* _KVM_CONSUMER_H */

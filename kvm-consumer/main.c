@@ -18,12 +18,14 @@ MODULE_VERSION(IRQBYPASS_VERSION);
 
 static int kc_open(struct inode *inode, struct file *file)
 {
-	struct kc_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	struct kc_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 
 	if (!vm)
 		return -ENOMEM;
-	vm->stats = kvcalloc(KC_MAX_ROUTES, sizeof(*vm->stats), GFP_KERNEL);
-	if (!vm->stats) {
+	vm->stats = kvcalloc(KC_MAX_ROUTES, sizeof(*vm->stats),
+			     GFP_KERNEL_ACCOUNT);
+	if (!vm->stats || kc_vcpus_init(vm)) {
+		kvfree(vm->stats);
 		kfree(vm);
 		return -ENOMEM;
 	}
@@ -38,6 +40,7 @@ static int kc_release(struct inode *inode, struct file *file)
 	struct kc_vm *vm = file->private_data;
 
 	kc_irqfd_release_all(vm);
+	kc_vcpus_free(vm);
 	kfree(rcu_dereference_protected(vm->routes, true));
 	kvfree(vm->stats);
 	mutex_destroy(&vm->lock);
@@ -113,6 +116,9 @@ static long kc_get_gsi_state(struct kc_vm *vm, void __user *argp)
 		}
 		st.mode = irqfd->mode;
 		st.reason = irqfd->reason;
+		if (irqfd->mode == KC_MODE_POSTED &&
+		    kc_vcpu_latched(vm, irqfd->posted_vcpu, irqfd->posted_vector))
+			st.flags |= KC_GSI_LATCHED;
 		mutex_unlock(&irqfd->mode_lock);
 	}
 	list_for_each_entry(irqfd, &vm->irqfds, link)
@@ -122,11 +128,26 @@ static long kc_get_gsi_state(struct kc_vm *vm, void __user *argp)
 	if (READ_ONCE(vm->stats[st.gsi].hold))
 		st.flags |= KC_GSI_HOLD;
 	st.injections = atomic64_read(&vm->stats[st.gsi].injections);
+	st.posted = atomic64_read(&vm->stats[st.gsi].posted);
+	st.coalesced = atomic64_read(&vm->stats[st.gsi].coalesced);
+	st.dropped = atomic64_read(&vm->stats[st.gsi].dropped);
 	st.resamples = atomic64_read(&vm->stats[st.gsi].resamples);
 	st.deactivations = atomic64_read(&vm->stats[st.gsi].deactivations);
 	mutex_unlock(&vm->lock);
 
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long kc_run_vcpu(struct kc_vm *vm, void __user *argp)
+{
+	struct kc_vcpu_run run;
+
+	if (copy_from_user(&run, argp, sizeof(run)))
+		return -EFAULT;
+	if (run.vcpu >= KC_MAX_VCPUS || run.delivered)
+		return -EINVAL;
+	run.delivered = kc_vcpu_run(vm, run.vcpu);
+	return copy_to_user(argp, &run, sizeof(run)) ? -EFAULT : 0;
 }
 
 static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -151,6 +172,8 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&eoi, argp, sizeof(eoi)))
 			return -EFAULT;
 		return kc_irqfd_guest_eoi(vm, &eoi);
+	case KC_RUN_VCPU:
+		return kc_run_vcpu(vm, argp);
 	}
 	return -ENOTTY;
 }

@@ -93,7 +93,7 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 
 	if (nr > KC_MAX_ROUTES)
 		return ERR_PTR(-EINVAL);
-	routes = kzalloc(struct_size(routes, entries, nr), GFP_KERNEL);
+	routes = kzalloc(struct_size(routes, entries, nr), GFP_KERNEL_ACCOUNT);
 	if (!routes)
 		return ERR_PTR(-ENOMEM);
 	routes->nr = nr;
@@ -179,6 +179,8 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 		return chip == KC_CHIP_FORWARDS ? KC_REASON_NONE : KC_REASON_NOT_MSI;
 	if (route->multicast)
 		return KC_REASON_MULTICAST;
+	if (chip == KC_CHIP_FOREIGN)
+		return KC_REASON_FOREIGN_CHIP;
 	if (!posting)
 		return KC_REASON_NO_POSTING;
 	if (chip != KC_CHIP_POSTS)

@@ -197,6 +197,13 @@ static void mode_decisions(struct kunit *test)
 			KC_REASON_NONE);
 	KUNIT_EXPECT_EQ(test, kc_route_reason(NULL, true, KC_CHIP_FORWARDS),
 			KC_REASON_NO_ROUTE);
+	/* A chip of another format is never handed ours, posting or not. */
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, KC_CHIP_FOREIGN),
+			KC_REASON_FOREIGN_CHIP);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, false, KC_CHIP_FOREIGN),
+			KC_REASON_FOREIGN_CHIP);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, true, KC_CHIP_FOREIGN),
+			KC_REASON_NOT_MSI);
 	/* The route's own reasons come before the platform's. */
 	KUNIT_EXPECT_EQ(test, kc_route_reason(&level, false, KC_CHIP_OTHER),
 			KC_REASON_NOT_MSI);

@@ -10,8 +10,13 @@
 #include <linux/kvm.h>
 #include <linux/types.h>
 
-#define KC_MAX_ROUTES		1024
-#define KC_MAX_VCPUS		64
+/*
+ * Per VM (per open): what it may hold, each charged to the opener's memory
+ * cgroup. A VM takes about 40 KiB with its vCPUs, an irqfd under 1 KiB.
+ */
+#define KC_MAX_ROUTES		1024	/* GSIs 0..1023, a route each */
+#define KC_MAX_VCPUS		64	/* APIC ids 0..63 */
+#define KC_MAX_IRQFDS		1024	/* irqfds assigned at once: then ENOSPC */
 
 /* KC_SET_GSI_ROUTING: struct kc_routing_hdr, then nr kvm_irq_routing_entry. */
 #define KC_SET_GSI_ROUTING	_IOW('k', 0x01, struct kc_routing_hdr)
@@ -24,6 +29,9 @@
 
 /* KC_GUEST_EOI: struct kc_guest_eoi, the guest's completion of a level GSI. */
 #define KC_GUEST_EOI		_IOW('k', 0x04, struct kc_guest_eoi)
+
+/* KC_RUN_VCPU: struct kc_vcpu_run, vcpu in, delivered out. */
+#define KC_RUN_VCPU		_IOWR('k', 0x05, struct kc_vcpu_run)
 
 /* The header of KC_SET_GSI_ROUTING, laid out as struct kvm_irq_routing. */
 struct kc_routing_hdr {
@@ -47,6 +55,8 @@ enum kc_reason {
 	KC_REASON_NO_VCPU_AFFINITY = 4,	/* the irq's chip cannot post */
 	KC_REASON_NO_ROUTE = 5,		/* the GSI has no route */
 	KC_REASON_AFFINITY_FAILED = 6,	/* irq_set_vcpu_affinity() failed */
+	KC_REASON_FOREIGN_CHIP = 7,	/* the chip's vCPU format is not VT-d's */
+	KC_REASON_VECTOR_SHARED = 8,	/* another GSI posts to that vector */
 };
 
 #define KC_GSI_ROUTED		(1u << 0)
@@ -55,6 +65,7 @@ enum kc_reason {
 #define KC_GSI_LEVEL		(1u << 3)
 #define KC_GSI_RESAMPLE		(1u << 4)
 #define KC_GSI_HOLD		(1u << 5)	/* completed by KC_GUEST_EOI only */
+#define KC_GSI_LATCHED		(1u << 6)	/* posted, no vCPU run delivered it */
 
 /* kc_guest_eoi.flags; 0 completes the level interrupt the guest holds. */
 #define KC_EOI_HOLD		(1u << 0)	/* from now on, hold them */
@@ -74,11 +85,20 @@ struct kc_gsi_state {
 	__u32 reason;		/* enum kc_reason, for KC_MODE_REMAPPED */
 	__s32 host_irq;		/* the connected producer's irq, or -1 */
 	__u32 pad;
-	__u64 injections;	/* interrupts injected through this GSI */
+	__u64 injections;	/* injected through the host (the irqfd) */
 	__u64 resamples;	/* resamplefd signals (level routes) */
 	__u64 deactivations;	/* forwarded irqs the guest deactivated */
 	__u32 in_service;	/* level interrupts held by the guest */
 	__u32 pad2;
+	__u64 posted;		/* posted, then delivered by a vCPU run */
+	__u64 coalesced;	/* eventfd signals merged into one injection */
+	__u64 dropped;		/* eventfd signals while the GSI had no route */
+};
+
+/* KC_RUN_VCPU: deliver what the vCPU's posted-interrupt descriptor holds. */
+struct kc_vcpu_run {
+	__u32 vcpu;		/* in: the APIC id */
+	__u32 delivered;	/* out: interrupts delivered by this run */
 };
 
 /* Raw record of the kvm_consumer:kc_mode tracepoint. */
