@@ -370,12 +370,19 @@ static void icm_post_ack(struct irq_data *d)
 	/* Nothing to acknowledge: an MSI is a write, with no state left. */
 }
 
+/*
+ * genirq replays an edge it took while the irq was disabled: the MSI is
+ * sent again. Counted, and merged if the device holds one pending.
+ */
 static int icm_post_retrigger(struct irq_data *d)
 {
 	struct icm_line *l = icm_line_of_data(d);
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&l->dev->lock, flags);
+	l->counters.retriggers++;
+	if (l->pending)
+		l->counters.coalesced++;
 	l->pending = true;
 	icm_kick(l);
 	raw_spin_unlock_irqrestore(&l->dev->lock, flags);

@@ -88,8 +88,9 @@ static int icm_lines_show(struct seq_file *m, void *unused)
 		seq_printf(m, "raised=%llu handled=%llu posted_count=%llu notifications=%llu coalesced=%llu completions=%llu masks=%llu unmasks=%llu ",
 			   c.raised, c.handled, c.posted, c.notifications,
 			   c.coalesced, c.completions, c.masks, c.unmasks);
-		seq_printf(m, "vcpu_affinity=%llu vcpu_affinity_null=%llu burst_left=%u\n",
-			   c.vcpu_affinity, c.vcpu_affinity_null, burst_left);
+		seq_printf(m, "retriggers=%llu vcpu_affinity=%llu vcpu_affinity_null=%llu burst_left=%u\n",
+			   c.retriggers, c.vcpu_affinity, c.vcpu_affinity_null,
+			   burst_left);
 	}
 	return 0;
 }

@@ -14,7 +14,8 @@ struct irqchip_model_counters {
 	u64 handled;		/* deliveries to the host's flow handler */
 	u64 posted;		/* raised into a posted-interrupt descriptor */
 	u64 notifications;	/* posted with ON clear and SN clear */
-	u64 coalesced;		/* raised while pending or posted already */
+	u64 coalesced;		/* raised or replayed while pending or posted already */
+	u64 retriggers;		/* edges genirq replayed (irq_retrigger) */
 	u64 completions;	/* deactivations of a forwarded line */
 	u64 masks;		/* irq_mask calls */
 	u64 unmasks;		/* irq_unmask calls */

@@ -332,6 +332,9 @@ static void post_disabled_edge_replayed(struct kunit *test)
 	irqchip_model_sync(t->irq);
 	KUNIT_EXPECT_EQ(test, icm_calls(t), 1);
 	KUNIT_EXPECT_EQ(test, icm_counters(t).raised, 1ULL);
+	/* Taken while disabled (lazily), then sent again. */
+	KUNIT_EXPECT_EQ(test, icm_counters(t).retriggers, 1ULL);
+	KUNIT_EXPECT_EQ(test, icm_counters(t).handled, 2ULL);
 }
 
 /* A masked MSI is not sent: held pending, then posted when unmasked. */
