@@ -464,9 +464,12 @@ static struct eventfd_ctx *kc_eventfd_get(int fd, struct file **filep)
  *	resamplefd)
  *
  * Return: 0; -EINVAL for bad flags or GSI, an fd that is not an eventfd,
- * or a resamplefd that is an irqfd's eventfd in @vm, this one's included
- * (completing an injection would inject again, without end); -EBADF for a closed fd; -EBUSY if the eventfd is already
- * assigned in @vm; -ENOSPC if @vm has KC_MAX_IRQFDS; -ENOMEM. The IRQ bypass registration may fail without failing the
+ * a resamplefd that is the eventfd of an irqfd of @vm (this one's
+ * included) or an eventfd that is the resamplefd of one (completing an
+ * injection would inject again, without end); -EBADF for a closed fd;
+ * -EBUSY if the eventfd is already assigned in @vm; -ENOSPC if @vm has
+ * KC_MAX_IRQFDS; -ENOMEM. The IRQ bypass registration may fail without
+ * failing the
  * assignment, as in KVM: the irqfd then works without bypass.
  */
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)

@@ -44,7 +44,8 @@ TRACE_EVENT(kc_mode,
 		  __print_symbolic(__entry->mode,
 				   { KC_MODE_NONE, "none" },
 				   { KC_MODE_POSTED, "posted" },
-				   { KC_MODE_REMAPPED, "remapped" }),
+				   { KC_MODE_REMAPPED, "remapped" },
+				   { KC_MODE_FORWARDED, "forwarded" }),
 		  __print_symbolic(__entry->reason,
 				   { KC_REASON_NONE, "none" },
 				   { KC_REASON_NOT_MSI, "non-MSI route" },
@@ -52,7 +53,9 @@ TRACE_EVENT(kc_mode,
 				   { KC_REASON_NO_POSTING, "no posting capability" },
 				   { KC_REASON_NO_VCPU_AFFINITY, "chip without vCPU affinity" },
 				   { KC_REASON_NO_ROUTE, "no route" },
-				   { KC_REASON_AFFINITY_FAILED, "vCPU affinity failed" }))
+				   { KC_REASON_AFFINITY_FAILED, "vCPU affinity failed" },
+				   { KC_REASON_FOREIGN_CHIP, "chip of another vCPU format" },
+				   { KC_REASON_VECTOR_SHARED, "vector posted by another GSI" }))
 );
 
 #endif /* _KVM_CONSUMER_TRACE_H */
