@@ -75,6 +75,8 @@ selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftest
 		$(BUILD)/selftests/kvm_consumer_test
 	$(LIB) compile_selftest selftests/vfio-platform-producer/forwarding_test.c \
 		$(BUILD)/selftests/forwarding_test
+	$(LIB) compile_selftest selftests/kvm-consumer/posting_test.c \
+		$(BUILD)/selftests/posting_test
 
 TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 

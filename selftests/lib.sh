@@ -59,7 +59,7 @@ compile_selftest() {
 	unpack_linux_source
 	mkdir -p "$(dirname "$2")"
 	${CC:-gcc} -O2 -Wall -Werror -I"$(linux_src)/tools/testing/selftests" \
-		-I"$top/include/uapi" -o "$2" "$1"
+		-I"$top/include/uapi" -I"$top/selftests/include" -o "$2" "$1"
 }
 
 # Prints the lines of file $1 that are kernel bug reports; false if none.

@@ -69,6 +69,8 @@ selftest=$build/selftests/kvm_consumer_test
 compile_selftest "$top/selftests/kvm-consumer/kvm_consumer_test.c" "$selftest"
 fwdtest=$build/selftests/forwarding_test
 compile_selftest "$top/selftests/vfio-platform-producer/forwarding_test.c" "$fwdtest"
+posttest=$build/selftests/posting_test
+compile_selftest "$top/selftests/kvm-consumer/posting_test.c" "$posttest"
 
 if [ "${1:-}" = --baseline ]; then
 	cat > "$out/init" <<-EOF
@@ -78,6 +80,7 @@ if [ "${1:-}" = --baseline ]; then
 	EOF
 else
 	sed -e "s|@MODS@|$mods|g" -e "s|@OUT@|$out|g" -e "s|@SELFTEST@|$selftest|g" -e "s|@FWDTEST@|$fwdtest|g" \
+	    -e "s|@POSTTEST@|$posttest|g" \
 	    -e "s|@SUITES@|$((suites + 1))|g" "$here/uml-init.sh" > "$out/init"
 fi
 chmod +x "$out/init"
@@ -116,6 +119,9 @@ sed -n '/^# irqbypass KUnit run$/,$p' "$out/console.log" > "$out/ktap.log"
 python3 "$src/tools/testing/kunit/kunit.py" parse "$out/ktap.log" |
 	tee "$out/parse.log" || status=1
 grep -q '\[ERROR\]' "$out/parse.log" && status=1
+
+# The figures the user-space tests print (storm totals, per-mode counts).
+grep -h 'storm\|per [0-9]* interrupts' "$out"/*_test.log || true
 
 normalize < "$out/console.log" > "$out/splats.txt"
 new=$(LC_ALL=C comm -23 "$out/splats.txt" "$baseline")

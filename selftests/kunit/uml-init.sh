@@ -3,7 +3,7 @@
 #
 # PID 1 of the UML test kernel (run.sh fills in the @...@ values): loads
 # the manager, kvm-consumer and their KUnit modules, runs kvm-consumer's
-# user-space test, then checks from user space what the suites leave
+# user-space tests, then checks from user space what the suites leave
 # behind, reported as one more KTAP suite, irqbypass_uml.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mods=@MODS@
@@ -64,6 +64,8 @@ done
 insmod $mods/vfio-platform-producer/vfio_platform_producer.ko
 @FWDTEST@ > $out/forwarding_test.log 2>&1
 echo $? > $out/forwarding_test.status
+@POSTTEST@ > $out/posting_test.log 2>&1
+echo $? > $out/posting_test.status
 rmmod vfio_platform_producer
 cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
 for f in producers consumers pairs; do
@@ -74,7 +76,7 @@ rmmod irqchip_model
 
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
-kmsg "    1..17"
+kmsg "    1..18"
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
 check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 4 && test -z \"\$(find $dbg -type f ! -perm 400)\""
@@ -88,9 +90,10 @@ check kvm_consumer_selftest test "$(cat $out/kvm_consumer_test.status)" = 0
 check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
 check lockdep_still_on grep -Eq "debug_locks: +1" /proc/lockdep_stats
 check forwarding_selftest test "$(cat $out/forwarding_test.status)" = 0
+check posting_selftest test "$(cat $out/posting_test.status)" = 0
 check vfio_platform_producer_unloaded test ! -e /sys/module/vfio_platform_producer
 check debugfs_empty_after_forwarding sh -c "! grep . $out/after-forwarding.txt"
-check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 8 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"
+check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 12 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"
 check irqchip_model_unloaded test ! -e /sys/module/irqchip_model
 check manager_unloads_when_idle sh -c "test \$(cat /sys/module/irqbypass/refcnt) = 0 && rmmod irqbypass"
 if [ $failed = 0 ]; then

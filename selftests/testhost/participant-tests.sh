@@ -23,6 +23,7 @@ export VPP_MODULE VPLP_MODULE
 status=0
 "$build/selftests/kvm_consumer_test" || status=1
 FWD_CYCLES=1000 "$build/selftests/forwarding_test" || status=1
+POST_CYCLES=1000 "$build/selftests/posting_test" || status=1
 for t in kvm_consumer_test vfio_pci_producer_test reference_pair_test \
 	vfio_platform_producer_test; do
 	"$build/harness/$t" --gtest_color=no || status=1
