@@ -94,6 +94,8 @@ const char *reason_name(unsigned int reason)
 	case KC_REASON_NO_VCPU_AFFINITY: return "chip without vCPU affinity";
 	case KC_REASON_NO_ROUTE: return "no route";
 	case KC_REASON_AFFINITY_FAILED: return "irq_set_vcpu_affinity failed";
+	case KC_REASON_FOREIGN_CHIP: return "chip of another vCPU format";
+	case KC_REASON_VECTOR_SHARED: return "vector posted by another GSI";
 	}
 	return "none";
 }
