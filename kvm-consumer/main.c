@@ -119,6 +119,9 @@ static long kc_get_gsi_state(struct kc_vm *vm, void __user *argp)
 		if (irqfd->mode == KC_MODE_POSTED &&
 		    kc_vcpu_latched(vm, irqfd->posted_vcpu, irqfd->posted_vector))
 			st.flags |= KC_GSI_LATCHED;
+		/* Only ever seen between a stop and its start. */
+		if (READ_ONCE(irqfd->held))
+			st.flags |= KC_GSI_HELD;
 		mutex_unlock(&irqfd->mode_lock);
 	}
 	list_for_each_entry(irqfd, &vm->irqfds, link)

@@ -66,6 +66,7 @@ enum kc_reason {
 #define KC_GSI_RESAMPLE		(1u << 4)
 #define KC_GSI_HOLD		(1u << 5)	/* completed by KC_GUEST_EOI only */
 #define KC_GSI_LATCHED		(1u << 6)	/* posted, no vCPU run delivered it */
+#define KC_GSI_HELD		(1u << 7)	/* signals held while its consumer is stopped */
 
 /* kc_guest_eoi.flags; 0 completes the level interrupt the guest holds. */
 #define KC_EOI_HOLD		(1u << 0)	/* from now on, hold them */
