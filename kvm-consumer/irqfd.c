@@ -17,6 +17,8 @@
 #include <asm/irq_remapping.h>
 #endif
 
+#include <irqbypass/compat.h>
+
 #include "kvm_consumer.h"
 
 #define CREATE_TRACE_POINTS
@@ -137,7 +139,7 @@ static enum kc_reason kc_post(struct kc_irqfd *irqfd,
 			      const struct kc_route *route)
 {
 	struct kc_vm *vm = irqfd->vm;
-	struct vcpu_data vd = {
+	struct irqbp_pi_data vd = {
 		.pi_desc_addr = kc_vcpu_pi_addr(vm, route->vcpu),
 		.vector = route->vector,
 	};
@@ -300,7 +302,7 @@ static bool kc_complete_one(struct kc_irqfd *irqfd)
 	}
 	if (atomic_dec_if_positive(&irqfd->unresampled) >= 0) {
 		atomic64_inc(&irqfd->vm->stats[irqfd->gsi].resamples);
-		eventfd_signal(irqfd->resamplefd, 1);
+		irqbp_eventfd_signal(irqfd->resamplefd);
 		return true;
 	}
 	return false;
@@ -552,8 +554,7 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 		spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
 	}
 
-	irqfd->consumer.token = irqfd->eventfd;
-	ret = irq_bypass_register_consumer(&irqfd->consumer);
+	ret = irqbp_register_consumer(&irqfd->consumer, irqfd->eventfd);
 	if (ret)
 		pr_info("irqfd for GSI %u has no IRQ bypass: %d\n",
 			irqfd->gsi, ret);

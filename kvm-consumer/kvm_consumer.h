@@ -65,7 +65,7 @@ struct kc_gsi_stats {
 /* What the producer irq's chip does with irq_set_vcpu_affinity(). */
 enum kc_chip {
 	KC_CHIP_OTHER,			/* nothing, or a format we do not speak */
-	KC_CHIP_POSTS,			/* VT-d posting: struct vcpu_data */
+	KC_CHIP_POSTS,			/* VT-d posting: struct irqbp_pi_data */
 	KC_CHIP_FORWARDS,		/* GIC forwarding: any vCPU pointer */
 	KC_CHIP_FOREIGN,		/* a vCPU affinity of another format */
 };

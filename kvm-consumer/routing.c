@@ -10,6 +10,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include <irqbypass/compat.h>
+
 #include "kvm_consumer.h"
 
 /*
@@ -131,7 +133,7 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 	}
 	return routes;
 }
-EXPORT_SYMBOL_NS_GPL(kc_routes_parse, KVM_CONSUMER_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kc_routes_parse, IRQBP_NS(KVM_CONSUMER_KUNIT));
 
 /**
  * kc_route_find - the route of a GSI
@@ -157,7 +159,7 @@ const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi)
 	}
 	return NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kc_route_find, KVM_CONSUMER_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kc_route_find, IRQBP_NS(KVM_CONSUMER_KUNIT));
 
 /**
  * kc_route_reason - why a route cannot bypass the host
@@ -187,4 +189,4 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 		return KC_REASON_NO_VCPU_AFFINITY;
 	return KC_REASON_NONE;
 }
-EXPORT_SYMBOL_NS_GPL(kc_route_reason, KVM_CONSUMER_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kc_route_reason, IRQBP_NS(KVM_CONSUMER_KUNIT));

@@ -16,7 +16,7 @@
 
 static irqreturn_t vpp_msi_handler(int irq, void *arg)
 {
-	eventfd_signal(arg, 1);
+	irqbp_eventfd_signal(arg);
 	return IRQ_HANDLED;
 }
 
@@ -60,9 +60,7 @@ static int vpp_set_vector_trigger(struct vpp_device *vdev,
 		return ret;
 	vec->trigger = trigger;
 
-	vec->producer.token = trigger;
-	vec->producer.irq = vec->irq;
-	ret = irq_bypass_register_producer(&vec->producer);
+	ret = irqbp_register_producer(&vec->producer, trigger, vec->irq);
 	if (ret) {
 		/* No bypass, but the interrupt still reaches the eventfd. */
 		atomic_inc(&vdev->bypass_failures);
@@ -271,7 +269,7 @@ int vpp_set_irqs_trigger(struct vpp_device *vdev, u32 flags, u32 index,
 		if (!trigger)
 			continue;
 		if ((flags & VFIO_IRQ_SET_DATA_NONE) || bools[i])
-			eventfd_signal(trigger, 1);
+			irqbp_eventfd_signal(trigger);
 	}
 	return 0;
 }

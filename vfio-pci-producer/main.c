@@ -220,7 +220,6 @@ static const struct file_operations vpp_fops = {
 	.release = vpp_release,
 	.unlocked_ioctl = vpp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static ssize_t irq_bypass_failures_show(struct device *dev,

@@ -14,6 +14,8 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 
+#include <irqbypass/compat.h>
+
 struct eventfd_ctx;
 
 /* No MSI or MSI-X enabled: vpp_device.irq_index. */

@@ -122,7 +122,7 @@ static irqreturn_t vplp_handler(int irq, void *dev_id)
 	if (ret == IRQ_HANDLED) {
 		atomic64_inc(&line->count.handled);
 		if (line->trigger)
-			eventfd_signal(line->trigger, 1);
+			irqbp_eventfd_signal(line->trigger);
 	}
 	return ret;
 }
@@ -260,9 +260,7 @@ static int vplp_line_set_trigger(struct vplp_device *vdev,
 		enable_irq(line->irq);
 	spin_unlock_irqrestore(&line->lock, flags);
 
-	line->producer.token = trigger;
-	line->producer.irq = line->irq;
-	ret = irq_bypass_register_producer(&line->producer);
+	ret = irqbp_register_producer(&line->producer, trigger, line->irq);
 	if (ret) {
 		/* No bypass, but the interrupt still reaches the eventfd. */
 		atomic_inc(&vdev->bypass_failures);
@@ -345,11 +343,11 @@ static int vplp_unmaskfd_attach(struct vplp_line *line, int fd)
 	init_poll_funcptr(&ufd->pt, vplp_unmaskfd_queue);
 
 	f = fdget(fd);
-	if (!f.file) {
+	if (!fd_file(f)) {
 		ret = -EBADF;
 		goto err_free;
 	}
-	ctx = eventfd_ctx_fileget(f.file);
+	ctx = eventfd_ctx_fileget(fd_file(f));
 	if (IS_ERR(ctx)) {
 		ret = PTR_ERR(ctx);
 		goto err_fdput;
@@ -366,7 +364,7 @@ static int vplp_unmaskfd_attach(struct vplp_line *line, int fd)
 		goto err_put;
 
 	/* The file is held: its close, and EPOLLHUP, come after this. */
-	events = vfs_poll(f.file, &ufd->pt);
+	events = vfs_poll(fd_file(f), &ufd->pt);
 	/* A signal already pending unmasks now, as VFIO's virqfd does. */
 	if (events & EPOLLIN)
 		vplp_unmask(line);

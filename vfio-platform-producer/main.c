@@ -224,7 +224,6 @@ static const struct file_operations vplp_fops = {
 	.release = vplp_release,
 	.unlocked_ioctl = vplp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static ssize_t irq_bypass_failures_show(struct device *dev,
@@ -253,8 +252,7 @@ DEFINE_SHOW_ATTRIBUTE(vplp_irqs);
 /* Bound by driver_override only: see platform_match(). */
 static bool vplp_overridden(struct platform_device *pdev)
 {
-	return pdev->driver_override &&
-	       !strcmp(pdev->driver_override, VPLP_NAME);
+	return irqbp_driver_override_is(&pdev->dev, VPLP_NAME);
 }
 
 static int vplp_probe(struct platform_device *pdev)
@@ -338,7 +336,7 @@ static struct platform_driver vplp_driver = {
 		.dev_groups = vplp_groups,
 	},
 	.probe = vplp_probe,
-	.remove_new = vplp_remove,
+	.IRQBP_PLATFORM_REMOVE = vplp_remove,
 };
 
 static int __init vplp_init(void)

@@ -23,6 +23,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include <irqbypass/compat.h>
+
 struct dentry;
 struct eventfd_ctx;
 struct seq_file;

@@ -4,8 +4,7 @@
  * controller model) and whoever consumes (kvm-consumer): the argument a
  * consumer hands irq_set_vcpu_affinity() on a posting chip, and the posted
  * interrupt descriptor the IOMMU writes (VT-d specification, "Posted
- * Interrupt Descriptor"; KVM's struct pi_desc). On x86 the argument is the
- * kernel's own struct vcpu_data; elsewhere (UML) the same layout.
+ * Interrupt Descriptor"; KVM's struct pi_desc).
  */
 #ifndef IRQBYPASS_POSTING_H
 #define IRQBYPASS_POSTING_H
@@ -13,10 +12,19 @@
 #include <linux/build_bug.h>
 #include <linux/types.h>
 
+/*
+ * struct irqbp_pi_data: the kernel's own on x86 (struct vcpu_data, renamed
+ * struct intel_iommu_pi_data in v6.16, same layout); elsewhere (UML) ours.
+ */
 #ifdef CONFIG_X86
 #include <asm/irq_remapping.h>
+#ifdef IRQBP_INTEL_IOMMU_PI_DATA
+#define irqbp_pi_data intel_iommu_pi_data
 #else
-struct vcpu_data {
+#define irqbp_pi_data vcpu_data
+#endif
+#else
+struct irqbp_pi_data {
 	u64 pi_desc_addr;	/* physical address of the descriptor */
 	u32 vector;		/* the guest vector to post */
 };

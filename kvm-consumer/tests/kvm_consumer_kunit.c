@@ -5,11 +5,13 @@
  */
 
 #include <kunit/test.h>
+
+#include <irqbypass/compat.h>
 #include <linux/module.h>
 
 #include "../kvm_consumer.h"
 
-MODULE_IMPORT_NS(KVM_CONSUMER_KUNIT);
+MODULE_IMPORT_NS(IRQBP_NS(KVM_CONSUMER_KUNIT));
 
 static struct kvm_irq_routing_entry msi(u32 gsi, u32 dest, bool logical,
 					u32 vector)

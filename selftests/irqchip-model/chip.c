@@ -390,14 +390,14 @@ static int icm_post_retrigger(struct irq_data *d)
 }
 
 /*
- * As an Intel IR chip: a struct vcpu_data posts the line to the
+ * As an Intel IR chip: a struct irqbp_pi_data posts the line to the
  * descriptor at pi_desc_addr with the guest vector; NULL returns it to
  * host delivery (remapped).
  */
 static int icm_post_set_vcpu_affinity(struct irq_data *d, void *info)
 {
 	struct icm_line *l = icm_line_of_data(d);
-	struct vcpu_data *vd = info;
+	struct irqbp_pi_data *vd = info;
 	unsigned long flags;
 
 	icm_count_affinity(d, info);
@@ -488,8 +488,8 @@ void icm_line_init(struct icm_line *l)
 	/* genirq starts every descriptor masked. */
 	l->masked = true;
 	l->kick = IRQ_WORK_INIT_HARD(icm_kick_fn);
-	hrtimer_init(&l->burst, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	l->burst.function = icm_burst_fn;
+	irqbp_hrtimer_setup(&l->burst, icm_burst_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_HARD);
 }
 
 void icm_line_stop(struct icm_line *l)

@@ -64,7 +64,6 @@ static const struct file_operations icm_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = icm_ctl_write,
-	.llseek = no_llseek,
 };
 
 static int icm_lines_show(struct seq_file *m, void *unused)

@@ -10,6 +10,7 @@
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 
+#include <irqbypass/compat.h>
 #include <irqbypass/posting.h>
 
 #include "irqchip_model.h"

@@ -8,6 +8,8 @@
  */
 
 #include <kunit/test.h>
+
+#include <irqbypass/compat.h>
 #include <linux/bitops.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
@@ -18,7 +20,7 @@
 
 #include "../irqchip_model.h"
 
-MODULE_IMPORT_NS(IRQCHIP_MODEL);
+MODULE_IMPORT_NS(IRQBP_NS(IRQCHIP_MODEL));
 
 /* What a test's handler saw, and what it does to the line. */
 struct icm_test {
@@ -253,7 +255,7 @@ static void gic_irqchip_state_round_trip(struct kunit *test)
 static struct irqbp_pi_desc *icm_post(struct kunit *test, struct icm_test *t,
 				      u32 vector)
 {
-	struct vcpu_data vd = { .vector = vector };
+	struct irqbp_pi_data vd = { .vector = vector };
 
 	/* kmalloc of 64 bytes is 64-byte aligned, as a descriptor must be. */
 	t->pi = kzalloc(sizeof(*t->pi), GFP_KERNEL);
@@ -314,7 +316,7 @@ static void post_null_returns_to_host(struct kunit *test)
 static void post_rejects_bad_vector(struct kunit *test)
 {
 	struct icm_test *t = icm_request(test, 1, 2, false);
-	struct vcpu_data vd = { .vector = 256 };
+	struct irqbp_pi_data vd = { .vector = 256 };
 
 	KUNIT_EXPECT_EQ(test, irq_set_vcpu_affinity(t->irq, &vd), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, icm_state(t).posted);
@@ -362,7 +364,7 @@ static void post_masked_held_then_posted(struct kunit *test)
 static void foreign_records_vcpu_affinity(struct kunit *test)
 {
 	struct icm_test *t = icm_request(test, 2, 0, false);
-	struct vcpu_data vd = { .vector = 0x41 };
+	struct irqbp_pi_data vd = { .vector = 0x41 };
 
 	KUNIT_EXPECT_EQ(test, irq_set_vcpu_affinity(t->irq, &vd), 0);
 	KUNIT_EXPECT_EQ(test, irq_set_vcpu_affinity(t->irq, NULL), 0);
