@@ -33,6 +33,16 @@ kdir() {
 	fi
 }
 
+# Where our built modules are: the project itself (built against KDIR),
+# or for a Debian kernel KVER what scripts/debian-kernel.sh built.
+mods_dir() {
+	if [ -n "${KVER:-}" ]; then
+		echo "${KERNEL_CACHE:-$(build_dir)/kernels}/$KVER/modules"
+	else
+		echo "$top"
+	fi
+}
+
 # The release of the kernel of build tree $1 (default: kdir).
 kernel_release() {
 	sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "${1:-$(kdir)}/include/generated/utsrelease.h"

@@ -31,6 +31,12 @@ mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work \
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
 	results "$root$ib_run" || { echo "guest-init: no results share"; poweroff -f; }
 
+# Another kernel's stock modules, where modprobe looks for them.
+if [ "$ib_image" != / ]; then
+	mkdir -p $root/lib/modules
+	ln -sfn "$ib_image/lib/modules/$ib_kver" "$root/lib/modules/$ib_kver"
+fi
+
 mount -t proc proc $root/proc
 mount -t sysfs sysfs $root/sys
 mount -t devtmpfs devtmpfs $root/dev

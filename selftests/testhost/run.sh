@@ -40,9 +40,18 @@ done
 
 say() { echo "testhost: $*" >&2; }
 
-# The kernel: the one whose headers the modules are built against.
-kver=$(kernel_release "$(kdir)")
-kernel=/boot/vmlinuz-$kver
+# The kernel: KVER's, a Debian kernel unpacked by scripts/debian-kernel.sh
+# with its stock modules, else the one whose headers the modules are built
+# against, installed here.
+if [ -n "${KVER:-}" ]; then
+	kver=$KVER
+	image=$("$top/scripts/debian-kernel.sh" image "$kver")
+	kernel=$image/vmlinuz
+else
+	kver=$(kernel_release "$(kdir)")
+	image=/
+	kernel=/boot/vmlinuz-$kver
+fi
 [ -r "$kernel" ] || { say "no $kernel: install linux-image-$kver"; exit 1; }
 
 # The initramfs: busybox, the 9p-over-virtio modules in load order, /init.
@@ -57,10 +66,17 @@ if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 	cp "$here/guest-init.sh" "$tree/init"
 	chmod +x "$tree/init"
 	for m in virtio_pci 9pnet_virtio 9p overlay; do
-		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+		modprobe -d "$image" -S "$kver" --show-depends "$m" |
+			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
-		cp "$ko" "$tree/modules/"
-		basename "$ko" >> "$tree/modules/order"
+		# busybox's insmod takes them uncompressed.
+		name=$(basename "$ko")
+		case $name in
+		*.xz) xz -dc "$ko" > "$tree/modules/${name%.xz}"; name=${name%.xz} ;;
+		*.zst) zstd -qdc "$ko" > "$tree/modules/${name%.zst}"; name=${name%.zst} ;;
+		*) cp "$ko" "$tree/modules/" ;;
+		esac
+		echo "$name" >> "$tree/modules/order"
 	done
 	(cd "$tree" && find . | cpio -o -H newc --quiet) | gzip -1 > "$initrd"
 	echo "$stamp" > "$initrd.stamp"
@@ -73,13 +89,14 @@ rm -rf "$run"
 mkdir -p "$run"
 trap 'rm -rf "$run"' EXIT
 printf 'export BUILD=%q\n' "$build" > "$run/cmd"
+[ -z "${KVER:-}" ] || printf 'export KVER=%q\n' "$KVER" >> "$run/cmd"
 printf '%q ' "$@" >> "$run/cmd"
 echo >> "$run/cmd"
 
 # Single-threaded TCG: with one host thread per vCPU, the guest kernel's
 # live text patching (int3-based, as when KVM or a tracepoint flips a static
 # key) now and then froze both vCPUs; 2 vCPUs taking turns never did.
-append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell"
+append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 2G
 	-nographic -no-reboot
 	-device intel-iommu,intremap=on

@@ -7,7 +7,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
 build=$(build_dir)
-ko=$top/irqbypass/irqbypass.ko
+ko=$(mods_dir)/irqbypass/irqbypass.ko
 
 "$top/selftests/testhost/load-stock.sh" "$ko"
 IRQBYPASS_SRCVERSION=$(modinfo -F srcversion "$ko")

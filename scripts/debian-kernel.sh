@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Debian's kernels as targets (Documentation/kernels.md): a kernel is named
+# by its Debian ABI name (KVER, e.g. 6.12.118+deb13-amd64). Its packages
+# come from Debian's archive through a private apt configuration; its
+# modules are built in a minimal build root of its own release, made with
+# mmdebstrap, because a newer release's kbuild and compiler do not run on
+# Debian 12; its image and stock modules are unpacked for the test host.
+# Everything is cached under $KERNEL_CACHE (default $BUILD/kernels).
+#
+# usage: debian-kernel.sh newest SUITE REGEX  the newest KVER of SUITE whose
+#                                             version matches REGEX
+#        debian-kernel.sh root KVER           the build root, made once
+#        debian-kernel.sh image KVER          the image and modules, unpacked
+#        debian-kernel.sh build KVER          our modules built for KVER
+#        debian-kernel.sh kdir KVER           the build tree, in the root
+#        debian-kernel.sh out KVER            where build put the modules
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/selftests/lib.sh"
+cache=${KERNEL_CACHE:-$(build_dir)/kernels}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+say() { echo "debian-kernel: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# The Debian release whose kbuild builds KVER: its ABI suffix says it.
+suite_of() {
+	case $1 in
+	*+deb14-*) echo sid ;;
+	*+deb13-*) echo trixie ;;
+	*+deb12-* | 6.1.0-*) echo bookworm ;;
+	*) die "$1: not a Debian amd64 kernel ABI name (6.1.0-N-amd64, *+debNN-amd64)" ;;
+	esac
+}
+
+# The sources of a release: itself, its updates, security and backports.
+sources_of() {
+	local s=$1
+	echo "deb [signed-by=$keyring] $mirror $s main"
+	[ "$s" = sid ] && return 0
+	echo "deb [signed-by=$keyring] $mirror $s-updates main"
+	echo "deb [signed-by=$keyring] $mirror $s-backports main"
+	echo "deb [signed-by=$keyring] ${mirror%/debian}/debian-security $s-security main"
+}
+
+# apt with a private state per release: "apt_of SUITE apt-get ...".
+# Archive snapshots may be older than their Release files' Valid-Until.
+apt_of() {
+	local s=$1 d=$cache/apt/$1
+	shift
+	if [ ! -f "$d/sources.list" ]; then
+		mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
+		sources_of "$s" > "$d/sources.list"
+		: > "$d/status"
+	fi
+	"$@" -o Dir::Etc::SourceList="$d/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null -o Dir::State="$d/state" \
+		-o Dir::Cache="$d/cache" -o Dir::State::status="$d/status" \
+		-o Debug::NoLocking=1 -o APT::Architecture=amd64 \
+		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root
+}
+
+# Package lists of a release, refreshed once a day.
+apt_update() {
+	local stamp=$cache/apt/$1/updated
+	if [ -z "$(find "$stamp" -mtime -1 2>/dev/null)" ]; then
+		apt_of "$1" true
+		say "fetching the package lists of $1"
+		apt_of "$1" apt-get -qq update
+		touch "$stamp"
+	fi
+}
+
+newest() {
+	local s=$1 re=$2
+	apt_update "$s"
+	apt_of "$s" apt-cache search --names-only "^linux-headers-[0-9][^ ]*-amd64\$" |
+		awk '{ sub("^linux-headers-", "", $1); print $1 }' |
+		grep -E "^($re)[.-]" | grep -Ev -- '-(rt|cloud)-amd64$' | sort -V | tail -n 1 |
+		grep . || die "no kernel matching $re in $s"
+}
+
+# The build root of KVER: its release with make and KVER's headers, which
+# bring the kbuild and the compiler that kernel was built with.
+root() {
+	local kver=$1 r=$cache/$1/root
+	if [ ! -f "$r/.complete" ]; then
+		command -v mmdebstrap > /dev/null || die "mmdebstrap is missing (make deps)"
+		rm -rf "$r"
+		mkdir -p "$(dirname "$r")"
+		say "making the $(suite_of "$kver") build root of $kver (once)"
+		sources_of "$(suite_of "$kver")" |
+			mmdebstrap --quiet --variant=apt \
+				--aptopt='Acquire::Check-Valid-Until "false"' \
+				--include="make,kmod,linux-headers-$kver" \
+				"$(suite_of "$kver")" "$r" - ||
+			die "mmdebstrap failed for $kver"
+		touch "$r/.complete"
+	fi
+	echo "$r"
+}
+
+kdir() {
+	echo "$(root "$1")/usr/src/linux-headers-$1"
+}
+
+# KVER's kernel image and stock modules (with their modules.dep), unpacked:
+# one package up to 6.x, linux-binary and linux-modules since the 7.x split.
+# The image is <dir>/vmlinuz, the modules under <dir>/lib/modules.
+image() {
+	local kver=$1 d=$cache/$1/image s
+	if [ ! -f "$d/.complete" ]; then
+		s=$(suite_of "$kver")
+		apt_update "$s"
+		rm -rf "$d" "$d.debs"
+		mkdir -p "$d" "$d.debs"
+		local pkgs="linux-image-$kver"
+		for p in linux-binary linux-modules; do
+			apt_of "$s" apt-cache show "$p-$kver" > /dev/null 2>&1 &&
+				pkgs="$pkgs $p-$kver"
+		done
+		say "fetching $pkgs"
+		(cd "$d.debs" && apt_of "$s" apt-get -qq download $pkgs)
+		for deb in "$d.debs"/*.deb; do
+			dpkg-deb -x "$deb" "$d"
+		done
+		rm -rf "$d.debs"
+		# Since 7.x: merged /usr, the image beside its modules.
+		[ -d "$d/usr/lib/modules" ] && [ ! -e "$d/lib" ] && ln -s usr/lib "$d/lib"
+		for v in "$d/boot/vmlinuz-$kver" "$d/lib/modules/$kver/vmlinuz"; do
+			[ -f "$v" ] && ln -sf "${v#"$d"/}" "$d/vmlinuz"
+		done
+		[ -e "$d/vmlinuz" ] || die "no kernel image in $pkgs"
+		# Packages carry no modules.order or modules.builtin: say nothing.
+		depmod -b "$d" "$kver" 2> /dev/null
+		touch "$d/.complete"
+	fi
+	echo "$d"
+}
+
+out() {
+	KVER=$1 mods_dir
+}
+
+# Our modules for KVER: the sources copied into the build root and built
+# there, then the results and Module.symvers copied out of it.
+build() {
+	local kver=$1 r src dst status
+	r=$(root "$kver")
+	src=$r/src/irqbypass
+	dst=$(out "$kver")
+	mkdir -p "$src"
+	rsync -a --delete --exclude=/build --exclude=/.git --exclude=/harness \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' \
+		--exclude=Module.symvers --exclude=modules.order "$top/" "$src/"
+	say "building for $kver in its $(suite_of "$kver") build root"
+	# objtool reads /proc.
+	mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
+	status=0
+	chroot "$r" make -s ${KMAKEFLAGS:-} -C "/usr/src/linux-headers-$kver" M=/src/irqbypass \
+		IRQBYPASS_VERSION="$("$top/scripts/version.sh")" modules || status=$?
+	umount "$r/proc"
+	[ $status = 0 ] || die "the build for $kver failed"
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	(cd "$src" && find . -name '*.ko' -o -name Module.symvers) |
+		while read -r f; do
+			mkdir -p "$dst/$(dirname "$f")"
+			cp "$src/$f" "$dst/$f"
+		done
+	echo "$dst"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
+root | image | build | kdir | out)
+	[ $# = 1 ] || die "usage: $0 $cmd KVER"
+	suite_of "$1" > /dev/null
+	"$cmd" "$1" ;;
+*) sed -n 's/^# usage: /usage: /p; s/^#        /       /p' "$0" >&2; exit 2 ;;
+esac
