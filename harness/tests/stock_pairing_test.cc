@@ -20,13 +20,52 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Since 6.10 KVM on x86 registers an irqfd's IRQ bypass consumer only
+// when it can post (APICv or AVIC, and an IOMMU with the posting
+// capability): the test host's TCG has neither, so on those kernels the
+// stock KVM never pairs, here. Documentation/kernels.md
+constexpr const char *kNoKvmConsumer =
+	"this kernel's stock KVM registers no IRQ bypass consumer without posted-interrupt "
+	"hardware (kvm_arch_has_irq_bypass): pairing is covered by kvm_consumer_test";
+
 class StockPairing : public EduTest {
 protected:
+	static void SetUpTestSuite()
+	{
+		EduTest::SetUpTestSuite();
+		kvm_consumes = probe_kvm_consumer();
+	}
+
 	void SetUp() override
 	{
 		EduTest::SetUp();
 		ASSERT_TRUE(trace->kvm_attached()) << "kvm is not loaded";
+		if (!kvm_consumes)
+			GTEST_SKIP() << kNoKvmConsumer;
 	}
+
+	// Whether the stock KVM registers a consumer for an irqfd; waits for
+	// the probe's irqfd to be gone again.
+	static bool probe_kvm_consumer()
+	{
+		Fd fd = make_eventfd();
+		bool registered;
+
+		trace->mark();
+		{
+			KvmVm vm;
+
+			vm.set_msi_routes({ { kGsi, 0, kVector } });
+			vm.irqfd_assign(fd.get(), kGsi);
+			registered =
+				trace->wait_for(kind_is(IBE_REGISTER_CONSUMER), kWait).has_value();
+		}
+		if (registered)
+			trace->wait_for(kind_is(IBE_UNREGISTER_CONSUMER), kWait);
+		return registered;
+	}
+
+	static bool kvm_consumes;
 
 	// VFIO's MSI vector 0 of @dev gets @fd; the producer's registration.
 	Registration vfio_trigger(VfioDevice &dev, int fd)
@@ -42,6 +81,8 @@ protected:
 		return next_registration(IBE_REGISTER_CONSUMER, from_us());
 	}
 };
+
+bool StockPairing::kvm_consumes;
 
 } // namespace
 

@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# In the test host, on any Debian kernel (KVER, Documentation/kernels.md):
+# our irqbypass.ko built for it under that kernel's stock kvm and vfio-pci,
+# the stock pairing suite, then the stock vfio-pci paired with
+# kvm-consumer, which pairs on every kernel (the stock KVM of 6.10 and
+# later registers no consumer without posting hardware).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib.sh"
+build=$(build_dir)
+mods=$(mods_dir)
+
+echo "kernel-tests: $(uname -r)"
+"$top/selftests/testhost/stock-tests.sh" || status=1
+insmod "$mods/kvm-consumer/kvm_consumer.ko"
+EDU_CYCLES=${EDU_CYCLES:-200} "$build/harness/kvm_consumer_test" --gtest_color=no ||
+	status=1
+exit ${status:-0}
