@@ -65,7 +65,6 @@ struct irqbp_member {
 	const void *object;		/* the producer or consumer */
 	struct irqbp_token *tok;	/* holds one reference */
 	bool is_producer;
-	bool live;			/* registration completed; irqbp_lock */
 	struct rcu_head rcu;
 };
 
@@ -91,105 +90,45 @@ static LIST_HEAD(irqbp_token_list);
 atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
 
 /*
- * Claim @object for a registration on @token: fails with -EBUSY if @object
- * is already registered (or being registered). On success the returned
- * member pins the token record, which is created if needed.
+ * Find the record of @token, creating it if needed, and take a reference
+ * on it for the caller.
  */
-static struct irqbp_member *irqbp_reserve(const void *object, void *token,
-					  bool is_producer)
+static struct irqbp_token *irqbp_token_get(void *token)
 {
 	struct irqbp_token *tok, *fresh;
-	struct irqbp_member *m;
-	int ret;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	if (!m || !fresh) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	m->object = object;
-	m->is_producer = is_producer;
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
 	fresh->token = token;
 	fresh->irq = -1;
 	mutex_init(&fresh->lock);
 
 	spin_lock(&irqbp_lock);
-	ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
-					    irqbp_member_params);
-	if (ret)
-		goto err_unlock;
-
-	tok = rhashtable_lookup_fast(&irqbp_tokens, &token, irqbp_token_params);
+	tok = rhashtable_lookup_get_insert_fast(&irqbp_tokens, &fresh->hnode,
+						irqbp_token_params);
 	if (!tok) {
-		ret = rhashtable_insert_fast(&irqbp_tokens, &fresh->hnode,
-					     irqbp_token_params);
-		if (ret) {
-			rhashtable_remove_fast(&irqbp_members, &m->hnode,
-					       irqbp_member_params);
-			goto err_unlock;
-		}
 		list_add_tail(&fresh->list, &irqbp_token_list);
 		tok = fresh;
 		fresh = NULL;
 	}
-	tok->refs++;
-	m->tok = tok;
+	if (!IS_ERR(tok))
+		tok->refs++;
 	spin_unlock(&irqbp_lock);
 
-	if (fresh)
+	if (fresh) {
 		mutex_destroy(&fresh->lock);
-	kfree(fresh);
-	return m;
-
-err_unlock:
-	spin_unlock(&irqbp_lock);
-	mutex_destroy(&fresh->lock);
-err_free:
-	kfree(fresh);
-	kfree(m);
-	return ERR_PTR(ret == -EEXIST ? -EBUSY : ret);
+		kfree(fresh);
+	}
+	return tok;
 }
 
-/* Mark @m registered: from now on unregistration can find it. */
-static void irqbp_commit(struct irqbp_member *m)
+/* Drop a reference taken by irqbp_token_get(); the last frees the record. */
+static void irqbp_token_put(struct irqbp_token *tok)
 {
-	lockdep_assert_held(&m->tok->lock);
-
-	spin_lock(&irqbp_lock);
-	m->live = true;
-	spin_unlock(&irqbp_lock);
-}
-
-/*
- * Find the completed registration of @object as a producer or consumer and
- * mark it gone, so that a second unregistration is a no-op. Returns NULL
- * if @object is not registered on that side.
- */
-static struct irqbp_member *irqbp_claim(const void *object, bool is_producer)
-{
-	struct irqbp_member *m;
-
-	spin_lock(&irqbp_lock);
-	m = rhashtable_lookup_fast(&irqbp_members, &object,
-				   irqbp_member_params);
-	if (m && m->live && m->is_producer == is_producer)
-		m->live = false;
-	else
-		m = NULL;
-	spin_unlock(&irqbp_lock);
-
-	return m;
-}
-
-/* Forget @m and drop its token reference; the last one frees the token. */
-static void irqbp_release(struct irqbp_member *m)
-{
-	struct irqbp_token *tok = m->tok;
 	bool last;
 
 	spin_lock(&irqbp_lock);
-	rhashtable_remove_fast(&irqbp_members, &m->hnode, irqbp_member_params);
 	last = --tok->refs == 0;
 	if (last) {
 		rhashtable_remove_fast(&irqbp_tokens, &tok->hnode,
@@ -202,7 +141,59 @@ static void irqbp_release(struct irqbp_member *m)
 		mutex_destroy(&tok->lock);
 		kfree_rcu(tok, rcu);
 	}
-	kfree_rcu(m, rcu);
+}
+
+/*
+ * Make @m findable by its object: fails with -EBUSY if the object is
+ * already registered or being registered. Called with its token's lock
+ * held, and @m leaves the table before that lock is released by the
+ * registration or unregistration that holds it: a member found in the
+ * table is either complete or its token's lock is held, so waiting for
+ * that lock waits for the registration or unregistration in progress.
+ */
+static int irqbp_member_insert(struct irqbp_member *m)
+{
+	int ret;
+
+	lockdep_assert_held(&m->tok->lock);
+
+	spin_lock(&irqbp_lock);
+	ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
+					    irqbp_member_params);
+	spin_unlock(&irqbp_lock);
+	return ret == -EEXIST ? -EBUSY : ret;
+}
+
+static void irqbp_member_remove(struct irqbp_member *m)
+{
+	lockdep_assert_held(&m->tok->lock);
+
+	spin_lock(&irqbp_lock);
+	rhashtable_remove_fast(&irqbp_members, &m->hnode, irqbp_member_params);
+	spin_unlock(&irqbp_lock);
+}
+
+/*
+ * The member of @object on its side, or NULL; if @tok is set, only one on
+ * that token. With @tok NULL, a reference on the member's token is taken
+ * for the caller.
+ */
+static struct irqbp_member *irqbp_member_find(const void *object,
+					      bool is_producer,
+					      struct irqbp_token *tok)
+{
+	struct irqbp_member *m;
+
+	spin_lock(&irqbp_lock);
+	m = rhashtable_lookup_fast(&irqbp_members, &object,
+				   irqbp_member_params);
+	if (m && (m->is_producer != is_producer || (tok && m->tok != tok)))
+		m = NULL;
+	if (m && !tok)
+		m->tok->refs++;
+	spin_unlock(&irqbp_lock);
+
+	return m;
 }
 
 /*
@@ -300,44 +291,64 @@ static int irqbp_add(void *token, struct irq_bypass_producer *prod,
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
 
-	m = irqbp_reserve(object, token, !!prod);
-	if (IS_ERR(m)) {
-		module_put(THIS_MODULE);
-		return PTR_ERR(m);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		ret = -ENOMEM;
+		goto err_put_module;
 	}
-	tok = m->tok;
+	m->object = object;
+	m->is_producer = !!prod;
+
+	tok = irqbp_token_get(token);
+	if (IS_ERR(tok)) {
+		ret = PTR_ERR(tok);
+		goto err_free;
+	}
+	m->tok = tok;
 
 	mutex_lock(&tok->lock);
+	ret = irqbp_member_insert(m);
+	if (ret)
+		goto err_unlock;
+
 	if ((prod && tok->producer) || (cons && tok->consumer))
 		ret = -EBUSY;
 	else if (tok->producer || tok->consumer)
 		ret = irqbp_connect(tok, prod ?: tok->producer,
 				    cons ?: tok->consumer);
-	else
-		ret = 0;
-	if (!ret) {
-		if (prod) {
-			WRITE_ONCE(tok->producer, prod);
-			WRITE_ONCE(tok->irq, prod->irq);
-		} else {
-			WRITE_ONCE(tok->consumer, cons);
-		}
-		*irq = tok->irq;
-		irqbp_commit(m);
-	}
-	mutex_unlock(&tok->lock);
-
 	if (ret) {
-		irqbp_release(m);
-		module_put(THIS_MODULE);
+		irqbp_member_remove(m);
+		mutex_unlock(&tok->lock);
+		irqbp_token_put(tok);
+		kfree_rcu(m, rcu);
+		goto err_put_module;
 	}
+
+	if (prod) {
+		WRITE_ONCE(tok->producer, prod);
+		WRITE_ONCE(tok->irq, prod->irq);
+	} else {
+		WRITE_ONCE(tok->consumer, cons);
+	}
+	*irq = tok->irq;
+	mutex_unlock(&tok->lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&tok->lock);
+	irqbp_token_put(tok);
+err_free:
+	kfree(m);
+err_put_module:
+	module_put(THIS_MODULE);
 	return ret;
 }
 
 /*
  * Unregister @object, found by identity on its side, disconnecting it
- * first if it is paired. Returns -ENOENT if it is not registered; else 0,
- * with *@irq the irq of the pair's producer, or -1.
+ * first if it is paired. A registration or unregistration of @object in
+ * progress is waited for. Returns -ENOENT if @object is not registered;
+ * else 0, with *@irq the irq of the pair's producer, or -1.
  */
 static int irqbp_remove(const void *object, bool is_producer, int *irq)
 {
@@ -349,12 +360,25 @@ static int irqbp_remove(const void *object, bool is_producer, int *irq)
 	might_sleep();
 
 	*irq = -1;
-	m = object ? irqbp_claim(object, is_producer) : NULL;
-	if (!m)
+	if (!object)
 		return -ENOENT;
-	tok = m->tok;
 
-	mutex_lock(&tok->lock);
+	for (;;) {
+		m = irqbp_member_find(object, is_producer, NULL);
+		if (!m)
+			return -ENOENT;
+		tok = m->tok;
+
+		/* Whoever is registering or unregistering @object holds it. */
+		mutex_lock(&tok->lock);
+		m = irqbp_member_find(object, is_producer, tok);
+		if (m)
+			break;
+		mutex_unlock(&tok->lock);
+		irqbp_token_put(tok);
+		/* Gone, or registered again on another token meanwhile. */
+	}
+
 	WARN_ON_ONCE(object != (is_producer ? (void *)tok->producer :
 					       (void *)tok->consumer));
 	if (tok->producer)
@@ -367,9 +391,13 @@ static int irqbp_remove(const void *object, bool is_producer, int *irq)
 	} else {
 		WRITE_ONCE(tok->consumer, NULL);
 	}
+	irqbp_member_remove(m);
 	mutex_unlock(&tok->lock);
 
-	irqbp_release(m);
+	/* The member's reference, then the one irqbp_member_find() took. */
+	irqbp_token_put(tok);
+	irqbp_token_put(tok);
+	kfree_rcu(m, rcu);
 	module_put(THIS_MODULE);
 	return 0;
 }

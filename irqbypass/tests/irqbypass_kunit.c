@@ -38,6 +38,8 @@ struct tprod {
 	int fail_add;			/* returned by add_consumer */
 	struct completion *block;	/* add_consumer waits on it if set */
 	struct completion *entered;	/* completed when add_consumer runs */
+	struct completion *del_block;	/* del_consumer waits on it if set */
+	struct completion *del_entered;	/* completed when del_consumer runs */
 };
 
 struct tcons {
@@ -89,6 +91,10 @@ static void tprod_del(struct irq_bypass_producer *p,
 	struct tprod *tp = to_tprod(p);
 
 	log_op(tp->log, P_DEL);
+	if (tp->del_entered)
+		complete(tp->del_entered);
+	if (tp->del_block)
+		wait_for_completion(tp->del_block);
 	KUNIT_EXPECT_PTR_EQ(tp->test, tp->partner, to_tcons(c));
 	tp->partner = NULL;
 	tp->dels++;
@@ -597,9 +603,11 @@ static void many_tokens(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
 }
 
+/* A thread that registers, or unregisters, a consumer. */
 struct registrar {
 	struct task_struct *task;
 	struct tcons *tc;
+	bool unregister;
 	int ret;
 	struct completion done;
 };
@@ -608,15 +616,20 @@ static int registrar_fn(void *data)
 {
 	struct registrar *r = data;
 
-	r->ret = irq_bypass_register_consumer(&r->tc->c);
+	if (r->unregister)
+		irq_bypass_unregister_consumer(&r->tc->c);
+	else
+		r->ret = irq_bypass_register_consumer(&r->tc->c);
 	complete(&r->done);
 	return 0;
 }
 
-static void registrar_start(struct kunit *test, struct registrar *r,
-			    struct tcons *tc)
+static void registrar_run(struct kunit *test, struct registrar *r,
+			  struct tcons *tc, bool unregister)
 {
 	r->tc = tc;
+	r->unregister = unregister;
+	r->ret = 0;
 	init_completion(&r->done);
 	r->task = kthread_run(registrar_fn, r, "irqbp-kunit");
 	KUNIT_EXPECT_FALSE(test, IS_ERR(r->task));
@@ -624,6 +637,18 @@ static void registrar_start(struct kunit *test, struct registrar *r,
 		r->ret = PTR_ERR(r->task);
 		complete(&r->done);
 	}
+}
+
+static void registrar_start(struct kunit *test, struct registrar *r,
+			    struct tcons *tc)
+{
+	registrar_run(test, r, tc, false);
+}
+
+static void unregistrar_start(struct kunit *test, struct registrar *r,
+			      struct tcons *tc)
+{
+	registrar_run(test, r, tc, true);
 }
 
 /*
@@ -678,6 +703,88 @@ static void concurrent_tokens(struct kunit *test)
 	irq_bypass_unregister_consumer(&tcb.c);
 	irq_bypass_unregister_producer(&tpa.p);
 	irq_bypass_unregister_producer(&tpb.p);
+}
+
+/*
+ * An unregistration that races with the registration of the same object
+ * waits for it, as the stock manager's global mutex makes it, and then
+ * undoes it: it must not return at once and leave the object registered
+ * (and connected) after its caller believes it gone.
+ */
+static void unregister_waits_for_registration(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(block);
+	DECLARE_COMPLETION_ONSTACK(entered);
+	struct registrar reg, unreg;
+	struct tprod tp;
+	struct tcons tc;
+
+	tprod_init(test, &tp, TOKEN(22), 32, NULL);
+	tcons_init(test, &tc, TOKEN(22), NULL);
+	tp.block = &block;
+	tp.entered = &entered;
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+
+	/* Only expectations while a thread may be blocked. */
+	registrar_start(test, &reg, &tc);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&entered, 10 * HZ), 0);
+	unregistrar_start(test, &unreg, &tc);
+	msleep(50);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&unreg.done),
+			       "unregistration returned while the registration was running");
+
+	complete(&block);
+	wait_for_completion(&reg.done);
+	wait_for_completion(&unreg.done);
+	KUNIT_EXPECT_EQ(test, reg.ret, 0);
+	KUNIT_EXPECT_NULL(test, tc.partner);
+	KUNIT_EXPECT_NULL(test, tp.partner);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+	KUNIT_EXPECT_EQ(test, tc.stops, tc.starts);
+
+	/* Clean up after a manager that left the consumer registered. */
+	irq_bypass_unregister_consumer(&tc.c);
+	irq_bypass_unregister_producer(&tp.p);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+}
+
+/*
+ * A second unregistration of an object that is being unregistered returns
+ * only once the first has finished: after it returns, no callback of the
+ * manager's is running on the object.
+ */
+static void unregister_waits_for_unregistration(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(block);
+	DECLARE_COMPLETION_ONSTACK(entered);
+	struct registrar first, second;
+	struct tprod tp;
+	struct tcons tc;
+
+	tprod_init(test, &tp, TOKEN(23), 33, NULL);
+	tcons_init(test, &tc, TOKEN(23), NULL);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	tp.del_block = &block;
+	tp.del_entered = &entered;
+
+	unregistrar_start(test, &first, &tc);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&entered, 10 * HZ), 0);
+	unregistrar_start(test, &second, &tc);
+	msleep(50);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&second.done),
+			       "second unregistration returned during the first");
+
+	complete(&block);
+	wait_for_completion(&first.done);
+	wait_for_completion(&second.done);
+	KUNIT_EXPECT_NULL(test, tc.partner);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+	KUNIT_EXPECT_EQ(test, tp.dels, 1);
+	KUNIT_EXPECT_EQ(test, tp.stops, tp.starts);
+
+	tp.del_block = NULL;
+	irq_bypass_unregister_producer(&tp.p);
 }
 
 /*
@@ -833,6 +940,8 @@ static struct kunit_case irqbypass_cases[] = {
 	KUNIT_CASE(repair_after_unregister),
 	KUNIT_CASE(many_tokens),
 	KUNIT_CASE(concurrent_tokens),
+	KUNIT_CASE(unregister_waits_for_registration),
+	KUNIT_CASE(unregister_waits_for_unregistration),
 	KUNIT_CASE(random_stress),
 	{}
 };
