@@ -90,12 +90,31 @@ static LIST_HEAD(irqbp_token_list);
 atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
 
 /*
+ * The tables are changed under irqbp_lock, so rhashtable grows a table
+ * that an insert finds full with GFP_ATOMIC (-ENOMEM when that fails), and
+ * refuses some inserts while a rehash is in progress (-EBUSY). Neither is
+ * the caller's business: let the table's deferred worker, which allocates
+ * with GFP_KERNEL, finish growing it and insert again. True if @err is
+ * such a failure and another try is worth it.
+ */
+#define IRQBP_INSERT_TRIES 8
+
+static bool irqbp_insert_again(struct rhashtable *ht, int err, int *tries)
+{
+	if ((err != -ENOMEM && err != -EBUSY) || ++*tries >= IRQBP_INSERT_TRIES)
+		return false;
+	flush_work(&ht->run_work);
+	return true;
+}
+
+/*
  * Find the record of @token, creating it if needed, and take a reference
  * on it for the caller.
  */
 static struct irqbp_token *irqbp_token_get(void *token)
 {
 	struct irqbp_token *tok, *fresh;
+	int tries = 0;
 
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 	if (!fresh)
@@ -104,16 +123,24 @@ static struct irqbp_token *irqbp_token_get(void *token)
 	fresh->irq = -1;
 	mutex_init(&fresh->lock);
 
+again:
 	spin_lock(&irqbp_lock);
 	tok = rhashtable_lookup_get_insert_fast(&irqbp_tokens, &fresh->hnode,
 						irqbp_token_params);
+	if (IS_ERR(tok)) {
+		spin_unlock(&irqbp_lock);
+		if (irqbp_insert_again(&irqbp_tokens, PTR_ERR(tok), &tries))
+			goto again;
+		mutex_destroy(&fresh->lock);
+		kfree(fresh);
+		return ERR_PTR(-ENOMEM);
+	}
 	if (!tok) {
 		list_add_tail(&fresh->list, &irqbp_token_list);
 		tok = fresh;
 		fresh = NULL;
 	}
-	if (!IS_ERR(tok))
-		tok->refs++;
+	tok->refs++;
 	spin_unlock(&irqbp_lock);
 
 	if (fresh) {
@@ -153,15 +180,20 @@ static void irqbp_token_put(struct irqbp_token *tok)
  */
 static int irqbp_member_insert(struct irqbp_member *m)
 {
-	int ret;
+	int ret, tries = 0;
 
 	lockdep_assert_held(&m->tok->lock);
 
-	spin_lock(&irqbp_lock);
-	ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
-					    irqbp_member_params);
-	spin_unlock(&irqbp_lock);
-	return ret == -EEXIST ? -EBUSY : ret;
+	do {
+		spin_lock(&irqbp_lock);
+		ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
+						    irqbp_member_params);
+		spin_unlock(&irqbp_lock);
+	} while (irqbp_insert_again(&irqbp_members, ret, &tries));
+
+	if (ret == -EEXIST)
+		return -EBUSY;
+	return ret ? -ENOMEM : 0;
 }
 
 static void irqbp_member_remove(struct irqbp_member *m)

@@ -15,6 +15,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 
 /* What a callback did, in the order the manager made the calls. */
 enum op {
@@ -787,6 +788,56 @@ static void unregister_waits_for_unregistration(struct kunit *test)
 	irq_bypass_unregister_producer(&tp.p);
 }
 
+#define GROW 700
+
+/*
+ * A registration fails only for a reason its caller can act on, never
+ * because the manager's index could not grow at that moment: not for an
+ * allocation that cannot sleep (made under a spinlock) failing, nor for a
+ * resize in progress. Failslab fails by default only allocations that
+ * cannot sleep: fail the first one this thread makes while many tokens
+ * arrive at once, without sleeping in between (UML does not preempt), so
+ * that the index outgrows its size before it can be resized.
+ */
+static void growth_never_fails_registration(struct kunit *test)
+{
+#ifdef CONFIG_FAILSLAB
+	int refs = manager_refs(test);
+	struct tprod *tp;
+	int *ret;
+	bool injected;
+	int i, ok = 0;
+
+	tp = kunit_kcalloc(test, GROW, sizeof(*tp), GFP_KERNEL);
+	ret = kunit_kcalloc(test, GROW, sizeof(*ret), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	KUNIT_ASSERT_NOT_NULL(test, ret);
+	for (i = 0; i < GROW; i++)
+		tprod_init(test, &tp[i], TOKEN(i), 300 + i, NULL);
+
+	current->fail_nth = 1;
+	for (i = 0; i < GROW; i++)
+		ret[i] = irq_bypass_register_producer(&tp[i].p);
+	injected = !current->fail_nth;
+	current->fail_nth = 0;
+
+	for (i = 0; i < GROW; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, ret[i], 0, "registration %d", i);
+		ok += !ret[i];
+	}
+	kunit_info(test, "%d of %d registered, %s\n", ok, GROW,
+		   injected ? "one allocation that cannot sleep failed" :
+			      "no allocation that cannot sleep was made");
+	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + ok);
+
+	for (i = 0; i < GROW; i++)
+		irq_bypass_unregister_producer(&tp[i].p);
+	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+#else
+	kunit_skip(test, "needs CONFIG_FAILSLAB");
+#endif
+}
+
 /*
  * Randomized register/unregister of producers and consumers over a few
  * tokens, with injected callback failures, checked after every operation
@@ -942,6 +993,7 @@ static struct kunit_case irqbypass_cases[] = {
 	KUNIT_CASE(concurrent_tokens),
 	KUNIT_CASE(unregister_waits_for_registration),
 	KUNIT_CASE(unregister_waits_for_unregistration),
+	KUNIT_CASE(growth_never_fails_registration),
 	KUNIT_CASE(random_stress),
 	{}
 };
