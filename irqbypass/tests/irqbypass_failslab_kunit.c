@@ -16,6 +16,10 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "../internal.h"
+
+MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
+
 struct fprod {
 	struct irq_bypass_producer p;
 	struct irq_bypass_consumer *partner;
@@ -106,29 +110,24 @@ static void pair_init(struct fprod *fp, struct fcons *fc)
 	fc->c.start = fcons_start;
 }
 
-/* The manager's reference count: one per registration, none when idle. */
-static int manager_refs(struct kunit *test)
+/* Producers and consumers registered, from the manager's counters. */
+static long nr_registered(struct kunit *test)
 {
-	struct module_use *use;
-
-	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
-		if (!strcmp(use->target->name, "irqbypass"))
-			return module_refcount(use->target);
-	KUNIT_FAIL(test, "not linked against the irqbypass module");
-	return -1;
+	return irqbp_nr_registered();
 }
 
 struct fs_case {
 	const char *name;
 	bool producer;		/* the producer registers under failslab */
 	bool partner_first;	/* its partner is registered before it */
+	int allocs;		/* it allocates: the token's record, once */
 };
 
 static const struct fs_case fs_cases[] = {
-	{ "producer alone", true, false },
-	{ "consumer alone", false, false },
-	{ "producer joins its consumer", true, true },
-	{ "consumer joins its producer", false, true },
+	{ "producer alone", true, false, 1 },
+	{ "consumer alone", false, false, 1 },
+	{ "producer joins its consumer", true, true, 0 },
+	{ "consumer joins its producer", false, true, 0 },
 };
 
 static void fs_case_desc(const struct fs_case *c, char *desc)
@@ -156,7 +155,7 @@ static int fs_register(const struct fs_case *c, struct fprod *fp,
 static void every_allocation_fails(struct kunit *test)
 {
 	const struct fs_case *c = test->param_value;
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	int n, ret, failed = 0;
 	struct fprod fp;
 	struct fcons fc;
@@ -187,7 +186,7 @@ static void every_allocation_fails(struct kunit *test)
 			failed++;
 
 			/* Nothing registered, nothing called, partner waiting. */
-			KUNIT_EXPECT_EQ_MSG(test, manager_refs(test),
+			KUNIT_EXPECT_EQ_MSG(test, nr_registered(test),
 					    refs + c->partner_first, "allocation %d", n);
 			KUNIT_EXPECT_EQ(test, fp.adds + fp.stops + fc.adds + fc.stops, 0);
 			if (c->producer)
@@ -204,11 +203,11 @@ static void every_allocation_fails(struct kunit *test)
 			KUNIT_EXPECT_PTR_EQ(test, fp.partner, &fc.c);
 			KUNIT_EXPECT_PTR_EQ(test, fc.partner, &fp.p);
 		}
-		KUNIT_EXPECT_EQ(test, manager_refs(test), refs + 1 + c->partner_first);
+		KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 1 + c->partner_first);
 
 		irq_bypass_unregister_producer(&fp.p);
 		irq_bypass_unregister_consumer(&fc.c);
-		KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+		KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 		KUNIT_EXPECT_EQ(test, fp.stops, fp.starts);
 		KUNIT_EXPECT_EQ(test, fc.stops, fc.starts);
 		KUNIT_EXPECT_EQ(test, fp.adds, fp.dels);
@@ -217,14 +216,64 @@ static void every_allocation_fails(struct kunit *test)
 		if (!hit)
 			break;	/* the registration made fewer than n allocations */
 	}
-	KUNIT_EXPECT_LE(test, n, FS_MAX_ALLOCS);
-	KUNIT_EXPECT_GT(test, failed, 0);
+	KUNIT_EXPECT_EQ(test, n - 1, c->allocs);
+	KUNIT_EXPECT_EQ(test, failed, c->allocs);
 	kunit_info(test, "%d allocation(s), each failed in turn: %d -ENOMEM\n",
 		   n - 1, failed);
 }
 
+#define FS_GROW 200
+
+static char grow_tokens[FS_GROW];
+
+/*
+ * Registrations that grow the manager's index: when its second allocation
+ * (a larger table) fails, the registration still succeeds, and every
+ * token is still found, by its partner and by its unregistration.
+ */
+static void growth_allocation_fails(struct kunit *test)
+{
+	long refs = nr_registered(test);
+	struct fprod *fp;
+	struct fcons *fc;
+	int i, ret, hits = 0;
+
+	fp = kunit_kcalloc(test, FS_GROW, sizeof(*fp), GFP_KERNEL);
+	fc = kunit_kcalloc(test, FS_GROW, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fp);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+
+	for (i = 0; i < FS_GROW; i++) {
+		pair_init(&fp[i], &fc[i]);
+		fp[i].p.token = &grow_tokens[i];
+		fc[i].c.token = &grow_tokens[i];
+
+		current->fail_nth = 2;
+		ret = irq_bypass_register_producer(&fp[i].p);
+		hits += !current->fail_nth;
+		current->fail_nth = 0;
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "producer %d", i);
+	}
+	/* From its initial size, the index grew at least once. */
+	KUNIT_EXPECT_GT(test, hits, 0);
+	kunit_info(test, "%d registrations could not grow the index\n", hits);
+
+	for (i = 0; i < FS_GROW; i++) {
+		KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&fc[i].c), 0);
+		KUNIT_EXPECT_PTR_EQ(test, fp[i].partner, &fc[i].c);
+	}
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 2 * FS_GROW);
+	for (i = 0; i < FS_GROW; i++) {
+		irq_bypass_unregister_producer(&fp[i].p);
+		irq_bypass_unregister_consumer(&fc[i].c);
+		KUNIT_EXPECT_EQ(test, fc[i].dels, 1);
+	}
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
+}
+
 static struct kunit_case irqbypass_failslab_cases[] = {
 	KUNIT_CASE_PARAM(every_allocation_fails, fs_gen_params),
+	KUNIT_CASE(growth_allocation_fails),
 	{}
 };
 

@@ -17,6 +17,10 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 
+#include "../internal.h"
+
+MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
+
 /* What a callback did, in the order the manager made the calls. */
 enum op {
 	P_STOP, P_START, P_ADD, P_DEL,
@@ -216,17 +220,10 @@ static void expect_paired(struct kunit *test, struct tprod *tp,
 	KUNIT_EXPECT_PTR_EQ(test, tc->partner, tp);
 }
 
-/* The manager's reference count: one per registration, none when idle. */
-static int manager_refs(struct kunit *test)
+/* Producers and consumers registered, from the manager's counters. */
+static long nr_registered(struct kunit *test)
 {
-	struct module_use *use;
-
-	/* Our usage list is fixed once we are loaded: no lock needed. */
-	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
-		if (!strcmp(use->target->name, "irqbypass"))
-			return module_refcount(use->target);
-	KUNIT_FAIL(test, "not linked against the irqbypass module");
-	return -1;
+	return irqbp_nr_registered();
 }
 
 static void invalid_producer(struct kunit *test)
@@ -372,7 +369,7 @@ static void connect_fails(struct kunit *test)
 	static const enum op add_producer_fails_no_del[] = {
 		P_STOP, C_STOP, P_ADD, C_ADD, C_START, P_START,
 	};
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct oplog log = {};
 	struct tprod tp;
 	struct tcons tc;
@@ -409,8 +406,8 @@ static void connect_fails(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, tp.partner,
 			    fc->consumer_fails && !fc->has_del_consumer ? &tc : NULL);
 	tp.partner = NULL;
-	/* Only the surviving registration holds a manager reference. */
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + 1);
+	/* Only the surviving registration is left. */
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 1);
 
 	/* The failed side is not registered: unregistering it changes nothing. */
 	log.n = 0;
@@ -434,7 +431,7 @@ static void connect_fails(struct kunit *test)
 	irq_bypass_unregister_consumer(&tc.c);
 	KUNIT_EXPECT_EQ(test, tp.stops, tp.starts);
 	KUNIT_EXPECT_EQ(test, tc.stops, tc.starts);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 }
 
 /* One producer and one consumer per token; the first pair is unaffected. */
@@ -469,7 +466,7 @@ static void token_busy(struct kunit *test)
 /* The same object cannot be registered twice, whatever its token. */
 static void object_busy(struct kunit *test)
 {
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct tprod tp;
 	struct tcons tc;
 
@@ -483,12 +480,37 @@ static void object_busy(struct kunit *test)
 	tp.p.token = TOKEN(7);
 	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp.p), -EBUSY);
 	KUNIT_EXPECT_NULL(test, tc.partner);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + 2);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 2);
 	tp.p.token = TOKEN(6);
 
 	irq_bypass_unregister_producer(&tp.p);
 	irq_bypass_unregister_consumer(&tc.c);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
+}
+
+/*
+ * Registrations take no reference on the manager's module: the modules
+ * that register pin it already, through the symbols they import.
+ */
+static void no_module_reference(struct kunit *test)
+{
+	struct module *manager = NULL;
+	struct module_use *use;
+	struct tprod tp;
+	int refs;
+
+	/* Our usage list is fixed once we are loaded: no lock needed. */
+	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
+		if (!strcmp(use->target->name, "irqbypass"))
+			manager = use->target;
+	KUNIT_ASSERT_NOT_NULL(test, manager);
+	refs = module_refcount(manager);
+
+	tprod_init(test, &tp, TOKEN(24), 34, NULL);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
+	irq_bypass_unregister_producer(&tp.p);
+	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
 }
 
 /*
@@ -566,7 +588,7 @@ static void repair_after_unregister(struct kunit *test)
 
 static void many_tokens(struct kunit *test)
 {
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct tprod *tp;
 	struct tcons *tc;
 	int i;
@@ -585,7 +607,7 @@ static void many_tokens(struct kunit *test)
 		else
 			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + MANY);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + MANY);
 	for (i = 0; i < MANY; i++) {
 		if (i % 2)
 			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
@@ -601,7 +623,7 @@ static void many_tokens(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, tp[i].dels, 1);
 		KUNIT_EXPECT_EQ(test, tc[i].dels, 1);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 }
 
 /* A thread that registers, or unregisters, a consumer. */
@@ -802,7 +824,7 @@ static void unregister_waits_for_unregistration(struct kunit *test)
 static void growth_never_fails_registration(struct kunit *test)
 {
 #ifdef CONFIG_FAILSLAB
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct tprod *tp;
 	int *ret;
 	bool injected;
@@ -828,11 +850,11 @@ static void growth_never_fails_registration(struct kunit *test)
 	kunit_info(test, "%d of %d registered, %s\n", ok, GROW,
 		   injected ? "one allocation that cannot sleep failed" :
 			      "no allocation that cannot sleep was made");
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + ok);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + ok);
 
 	for (i = 0; i < GROW; i++)
 		irq_bypass_unregister_producer(&tp[i].p);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 #else
 	kunit_skip(test, "needs CONFIG_FAILSLAB");
 #endif
@@ -881,7 +903,7 @@ static void stress_check(struct kunit *test, const struct stress_model *m,
 
 static void random_stress(struct kunit *test)
 {
-	int refs = manager_refs(test), live = 0;
+	long refs = nr_registered(test), live = 0;
 	struct rnd_state rnd;
 	struct stress_model *m;
 	struct tprod *tp;
@@ -966,7 +988,7 @@ static void random_stress(struct kunit *test)
 			}
 		}
 		stress_check(test, m, tp, tc);
-		KUNIT_ASSERT_EQ_MSG(test, manager_refs(test), refs + live,
+		KUNIT_ASSERT_EQ_MSG(test, nr_registered(test), refs + live,
 				    "op %d", n);
 	}
 
@@ -974,7 +996,7 @@ static void random_stress(struct kunit *test)
 		irq_bypass_unregister_producer(&tp[i].p);
 		irq_bypass_unregister_consumer(&tc[i].c);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 	kunit_info(test, "%d random operations matched the model\n", n);
 }
 
@@ -987,6 +1009,7 @@ static struct kunit_case irqbypass_cases[] = {
 	KUNIT_CASE_PARAM(connect_fails, connect_fail_gen_params),
 	KUNIT_CASE(token_busy),
 	KUNIT_CASE(object_busy),
+	KUNIT_CASE(no_module_reference),
 	KUNIT_CASE(unregister_by_identity),
 	KUNIT_CASE(repair_after_unregister),
 	KUNIT_CASE(many_tokens),
