@@ -12,7 +12,7 @@ export BUILD
 LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/bench include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
 # The harness, formatted by harness/.clang-format.
 HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 
@@ -22,7 +22,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format \
 	style check-kunit harness selftests check-testhost shell check demo deps \
-	help clean
+	bench help clean
 
 all: modules ## the modules, built against KDIR, and their ABI check
 
@@ -55,8 +55,9 @@ checkpatch: linux-source ## checkpatch --strict on the kernel C; any report fail
 # C=2 checks every file, rebuilt or not; any sparse report fails.
 sparse: kdir ## sparse (C=2) on every module source; any report fails
 	@mkdir -p $(BUILD)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules \
-		> $(BUILD)/sparse.log 2>&1; st=$$?; cat $(BUILD)/sparse.log; exit $$st
+	for m in $(CURDIR) $(CURDIR)/selftests/bench; do \
+		$(MAKE) -C $(KDIR) M=$$m C=2 CF="-D__CHECK_ENDIAN__" modules || exit; \
+	done > $(BUILD)/sparse.log 2>&1; st=$$?; cat $(BUILD)/sparse.log; exit $$st
 	@! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' $(BUILD)/sparse.log
 
 clang-format: ## the harness matches harness/.clang-format; any diff fails
@@ -83,6 +84,10 @@ TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 check-testhost: modules harness selftests ## the harness suites in the qemu test host
 	$(TESTHOST) -- selftests/testhost/stock-tests.sh
 	$(TESTHOST) -- selftests/testhost/participant-tests.sh
+	KDIR=$(KDIR) selftests/bench/run.sh smoke
+
+bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
+	KDIR=$(KDIR) selftests/bench/run.sh full
 
 shell: modules harness ## a root shell in the test host, everything built loaded-ready
 	$(TESTHOST) --shell
@@ -104,5 +109,6 @@ help: ## this list
 
 clean: ## remove what the build made, but the cached kernel source and UML kernel
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/bench clean
 	$(MAKE) -C harness OUT=$(BUILD)/harness clean
-	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests
+	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests $(BUILD)/bench

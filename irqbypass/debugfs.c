@@ -82,8 +82,8 @@ static int stats_show(struct seq_file *m, void *unused)
 	int i;
 
 	for (i = 0; i < IRQBP_NR_COUNTERS; i++)
-		seq_printf(m, "%s %ld\n", irqbp_counter_names[i],
-			   atomic_long_read(&irqbp_counters[i]));
+		seq_printf(m, "%s %lu\n", irqbp_counter_names[i],
+			   irqbp_counter_read(i));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

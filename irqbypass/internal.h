@@ -6,7 +6,7 @@
 #ifndef _IRQBYPASS_INTERNAL_H
 #define _IRQBYPASS_INTERNAL_H
 
-#include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 
 struct seq_file;
@@ -27,12 +27,22 @@ enum irqbp_counter {
 	IRQBP_NR_COUNTERS
 };
 
-extern atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
+/* Per-CPU, so that registrations on different CPUs share no cache line. */
+struct irqbp_stats {
+	unsigned long count[IRQBP_NR_COUNTERS];
+};
+
+DECLARE_PER_CPU(struct irqbp_stats, irqbp_stats);
 
 static inline void irqbp_count(enum irqbp_counter c)
 {
-	atomic_long_inc(&irqbp_counters[c]);
+	this_cpu_inc(irqbp_stats.count[c]);
 }
+
+unsigned long irqbp_counter_read(enum irqbp_counter c);
+
+/* Producers and consumers registered; exported to the KUnit suites only. */
+long irqbp_nr_registered(void);
 
 /* What debugfs may see of one token: pointers are printed, never followed. */
 struct irqbp_view {

@@ -10,11 +10,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/hash.h>
 #include <linux/irqbypass.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/rhashtable.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -47,162 +49,245 @@ IRQBP_CHECK_FIELD(irqbypass_pair, pair, ret);
 IRQBP_CHECK_FIELD(irqbypass_pair, pair, step);
 IRQBP_CHECK_FIELD(irqbypass_pair, pair, side);
 
+/* One per token in use: the only record the manager allocates. */
 struct irqbp_token {
-	struct rhash_head hnode;	/* in irqbp_tokens, keyed by @token */
+	struct hlist_node hnode;	/* in irqbp_buckets, keyed by @token */
 	struct list_head list;		/* in irqbp_token_list, for debugfs */
 	void *token;
-	unsigned int refs;		/* irqbp_lock */
-	struct mutex lock;		/* serializes pairing on @token */
 	struct irq_bypass_producer *producer;	/* @lock */
 	struct irq_bypass_consumer *consumer;	/* @lock */
+	struct mutex lock;		/* serializes pairing on @token */
+	unsigned int refs;		/* irqbp_lock */
 	int irq;			/* @producer's irq, for debugfs */
 	bool connected;			/* @lock */
-	struct rcu_head rcu;
 };
 
-struct irqbp_member {
-	struct rhash_head hnode;	/* in irqbp_members, keyed by @object */
-	const void *object;		/* the producer or consumer */
-	struct irqbp_token *tok;	/* holds one reference */
-	bool is_producer;
-	bool live;			/* registration completed; irqbp_lock */
-	struct rcu_head rcu;
-};
+/* The table starts at, and never shrinks below, 2^IRQBP_MIN_SHIFT buckets. */
+#define IRQBP_MIN_SHIFT 6
 
-static const struct rhashtable_params irqbp_token_params = {
-	.key_len = sizeof(void *),
-	.key_offset = offsetof(struct irqbp_token, token),
-	.head_offset = offsetof(struct irqbp_token, hnode),
-	.automatic_shrinking = true,
-};
-
-static const struct rhashtable_params irqbp_member_params = {
-	.key_len = sizeof(void *),
-	.key_offset = offsetof(struct irqbp_member, object),
-	.head_offset = offsetof(struct irqbp_member, hnode),
-	.automatic_shrinking = true,
-};
-
+static struct kmem_cache *irqbp_token_cache;
 static DEFINE_SPINLOCK(irqbp_lock);
-static struct rhashtable irqbp_tokens;
-static struct rhashtable irqbp_members;
-static LIST_HEAD(irqbp_token_list);
+static struct hlist_head *irqbp_buckets;	/* irqbp_lock */
+static unsigned int irqbp_shift;		/* irqbp_lock */
+static unsigned int irqbp_nr_tokens;		/* irqbp_lock */
+static LIST_HEAD(irqbp_token_list);		/* irqbp_lock */
 
-atomic_long_t irqbp_counters[IRQBP_NR_COUNTERS];
+DEFINE_PER_CPU(struct irqbp_stats, irqbp_stats);
+
+unsigned long irqbp_counter_read(enum irqbp_counter c)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(irqbp_stats, cpu).count[c];
+	return sum;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For the KUnit suites: how many producers and consumers are registered. */
+long irqbp_nr_registered(void)
+{
+	return irqbp_counter_read(IRQBP_CNT_PRODUCER_REGISTERED) +
+	       irqbp_counter_read(IRQBP_CNT_CONSUMER_REGISTERED) -
+	       irqbp_counter_read(IRQBP_CNT_PRODUCER_UNREGISTERED) -
+	       irqbp_counter_read(IRQBP_CNT_CONSUMER_UNREGISTERED);
+}
+EXPORT_SYMBOL_NS_GPL(irqbp_nr_registered, IRQBYPASS_KUNIT);
+#endif
+
+static struct hlist_head *irqbp_bucket(const void *token)
+{
+	return &irqbp_buckets[hash_ptr(token, irqbp_shift)];
+}
+
+static struct irqbp_token *irqbp_lookup(const void *token)
+{
+	struct irqbp_token *tok;
+
+	lockdep_assert_held(&irqbp_lock);
+
+	hlist_for_each_entry(tok, irqbp_bucket(token), hnode)
+		if (tok->token == token)
+			return tok;
+	return NULL;
+}
 
 /*
- * Claim @object for a registration on @token: fails with -EBUSY if @object
- * is already registered (or being registered). On success the returned
- * member pins the token record, which is created if needed.
+ * Give the table 2^@shift buckets if it still has 2^@from. The array is
+ * allocated outside irqbp_lock, with GFP_KERNEL; if that fails the table
+ * keeps its size: its chains are longer, no registration fails.
  */
-static struct irqbp_member *irqbp_reserve(const void *object, void *token,
-					  bool is_producer)
+static void irqbp_resize(unsigned int from, unsigned int shift)
 {
-	struct irqbp_token *tok, *fresh;
-	struct irqbp_member *m;
-	int ret;
+	struct hlist_head *fresh, *old;
+	struct irqbp_token *tok;
+	struct hlist_node *next;
+	unsigned int i;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	if (!m || !fresh) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	m->object = object;
-	m->is_producer = is_producer;
-	fresh->token = token;
-	fresh->irq = -1;
-	mutex_init(&fresh->lock);
+	fresh = kvmalloc_array(1U << shift, sizeof(*fresh),
+			       GFP_KERNEL | __GFP_NOWARN);
+	if (!fresh)
+		return;
+	for (i = 0; i < 1U << shift; i++)
+		INIT_HLIST_HEAD(&fresh[i]);
 
 	spin_lock(&irqbp_lock);
-	ret = rhashtable_lookup_insert_fast(&irqbp_members, &m->hnode,
-					    irqbp_member_params);
-	if (ret)
-		goto err_unlock;
+	if (irqbp_shift != from) {
+		spin_unlock(&irqbp_lock);
+		kvfree(fresh);
+		return;
+	}
+	old = irqbp_buckets;
+	for (i = 0; i < 1U << from; i++)
+		hlist_for_each_entry_safe(tok, next, &old[i], hnode)
+			hlist_add_head(&tok->hnode,
+				       &fresh[hash_ptr(tok->token, shift)]);
+	irqbp_buckets = fresh;
+	irqbp_shift = shift;
+	spin_unlock(&irqbp_lock);
+	kvfree(old);
+}
 
-	tok = rhashtable_lookup_fast(&irqbp_tokens, &token, irqbp_token_params);
+static void irqbp_token_free(struct irqbp_token *tok)
+{
+	mutex_destroy(&tok->lock);
+	kmem_cache_free(irqbp_token_cache, tok);
+}
+
+/*
+ * The record of @token, created if needed, with a reference for the
+ * caller. The record is allocated before irqbp_lock is taken.
+ */
+static struct irqbp_token *irqbp_token_get(void *token)
+{
+	struct irqbp_token *tok, *fresh = NULL;
+	unsigned int from = 0;
+	bool grow = false;
+
+	spin_lock(&irqbp_lock);
+	tok = irqbp_lookup(token);
 	if (!tok) {
-		ret = rhashtable_insert_fast(&irqbp_tokens, &fresh->hnode,
-					     irqbp_token_params);
-		if (ret) {
-			rhashtable_remove_fast(&irqbp_members, &m->hnode,
-					       irqbp_member_params);
-			goto err_unlock;
+		spin_unlock(&irqbp_lock);
+		fresh = kmem_cache_alloc(irqbp_token_cache, GFP_KERNEL);
+		if (!fresh)
+			return ERR_PTR(-ENOMEM);
+		fresh->token = token;
+		fresh->producer = NULL;
+		fresh->consumer = NULL;
+		mutex_init(&fresh->lock);
+		fresh->refs = 0;
+		fresh->irq = -1;
+		fresh->connected = false;
+
+		spin_lock(&irqbp_lock);
+		tok = irqbp_lookup(token);
+		if (!tok) {
+			hlist_add_head(&fresh->hnode, irqbp_bucket(token));
+			list_add_tail(&fresh->list, &irqbp_token_list);
+			tok = fresh;
+			fresh = NULL;
+			grow = ++irqbp_nr_tokens > 1U << irqbp_shift;
+			from = irqbp_shift;
 		}
-		list_add_tail(&fresh->list, &irqbp_token_list);
-		tok = fresh;
-		fresh = NULL;
 	}
 	tok->refs++;
-	m->tok = tok;
 	spin_unlock(&irqbp_lock);
 
 	if (fresh)
-		mutex_destroy(&fresh->lock);
-	kfree(fresh);
-	return m;
-
-err_unlock:
-	spin_unlock(&irqbp_lock);
-	mutex_destroy(&fresh->lock);
-err_free:
-	kfree(fresh);
-	kfree(m);
-	return ERR_PTR(ret == -EEXIST ? -EBUSY : ret);
+		irqbp_token_free(fresh);
+	if (grow)
+		irqbp_resize(from, from + 1);
+	return tok;
 }
 
-/* Mark @m registered: from now on unregistration can find it. */
-static void irqbp_commit(struct irqbp_member *m)
+/* The record of @token, if there is one, with a reference for the caller. */
+static struct irqbp_token *irqbp_token_find(const void *token)
 {
-	lockdep_assert_held(&m->tok->lock);
+	struct irqbp_token *tok;
 
 	spin_lock(&irqbp_lock);
-	m->live = true;
+	tok = irqbp_lookup(token);
+	if (tok)
+		tok->refs++;
 	spin_unlock(&irqbp_lock);
+	return tok;
+}
+
+/* Drop a reference; the last one frees the record. */
+static void irqbp_token_put(struct irqbp_token *tok)
+{
+	unsigned int from = 0;
+	bool last, shrink = false;
+
+	spin_lock(&irqbp_lock);
+	last = --tok->refs == 0;
+	if (last) {
+		hlist_del(&tok->hnode);
+		list_del(&tok->list);
+		from = irqbp_shift;
+		shrink = --irqbp_nr_tokens < 1U << (from - 3) &&
+			 from > IRQBP_MIN_SHIFT;
+	}
+	spin_unlock(&irqbp_lock);
+
+	if (last)
+		irqbp_token_free(tok);
+	if (shrink)
+		irqbp_resize(from, from - 1);
 }
 
 /*
- * Find the completed registration of @object as a producer or consumer and
- * mark it gone, so that a second unregistration is a no-op. Returns NULL
- * if @object is not registered on that side.
+ * Which token an object is registered with is kept in the object's own
+ * node, a field the kernel's header gives the manager (the stock one links
+ * it into its lists): node.next holds the token, a key that is looked up,
+ * never followed. The record of that token then says whether the object
+ * is registered (identity: the record holds the object), so a stale or
+ * uninitialized node is harmless, and an object whose token changed after
+ * its registration is still found.
  */
-static struct irqbp_member *irqbp_claim(const void *object, bool is_producer)
+static void *irqbp_node_token(struct list_head *node)
 {
-	struct irqbp_member *m;
-
-	spin_lock(&irqbp_lock);
-	m = rhashtable_lookup_fast(&irqbp_members, &object,
-				   irqbp_member_params);
-	if (m && m->live && m->is_producer == is_producer)
-		m->live = false;
-	else
-		m = NULL;
-	spin_unlock(&irqbp_lock);
-
-	return m;
+	return (void *)READ_ONCE(node->next);
 }
 
-/* Forget @m and drop its token reference; the last one frees the token. */
-static void irqbp_release(struct irqbp_member *m)
+/* Whether the record of @token holds @object on its side. */
+static bool irqbp_holds(const void *token, const void *object, bool producer)
 {
-	struct irqbp_token *tok = m->tok;
-	bool last;
+	struct irqbp_token *tok;
+	bool holds;
 
 	spin_lock(&irqbp_lock);
-	rhashtable_remove_fast(&irqbp_members, &m->hnode, irqbp_member_params);
-	last = --tok->refs == 0;
-	if (last) {
-		rhashtable_remove_fast(&irqbp_tokens, &tok->hnode,
-				       irqbp_token_params);
-		list_del(&tok->list);
-	}
+	tok = irqbp_lookup(token);
+	holds = tok && object == (producer ? (void *)READ_ONCE(tok->producer) :
+					     (void *)READ_ONCE(tok->consumer));
 	spin_unlock(&irqbp_lock);
+	return holds;
+}
 
-	if (last) {
-		mutex_destroy(&tok->lock);
-		kfree_rcu(tok, rcu);
+static void irqbp_set(struct irqbp_token *tok, struct irq_bypass_producer *prod,
+		      struct irq_bypass_consumer *cons)
+{
+	lockdep_assert_held(&tok->lock);
+
+	if (prod) {
+		WRITE_ONCE(tok->producer, prod);
+		WRITE_ONCE(tok->irq, prod->irq);
+	} else {
+		WRITE_ONCE(tok->consumer, cons);
 	}
-	kfree_rcu(m, rcu);
+}
+
+static void irqbp_clear(struct irqbp_token *tok, bool producer)
+{
+	lockdep_assert_held(&tok->lock);
+
+	if (producer) {
+		WRITE_ONCE(tok->producer, NULL);
+		WRITE_ONCE(tok->irq, -1);
+	} else {
+		WRITE_ONCE(tok->consumer, NULL);
+	}
 }
 
 /*
@@ -290,87 +375,97 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 static int irqbp_add(void *token, struct irq_bypass_producer *prod,
 		     struct irq_bypass_consumer *cons, int *irq)
 {
+	struct list_head *node = prod ? &prod->node : &cons->node;
 	void *object = prod ? (void *)prod : (void *)cons;
-	struct irqbp_member *m;
+	void *old = irqbp_node_token(node);
 	struct irqbp_token *tok;
-	int ret;
+	int ret = 0;
 
 	might_sleep();
 
-	if (!try_module_get(THIS_MODULE))
-		return -ENODEV;
+	if (old && irqbp_holds(old, object, prod))
+		return -EBUSY;
 
-	m = irqbp_reserve(object, token, !!prod);
-	if (IS_ERR(m)) {
-		module_put(THIS_MODULE);
-		return PTR_ERR(m);
-	}
-	tok = m->tok;
+	tok = irqbp_token_get(token);
+	if (IS_ERR(tok))
+		return PTR_ERR(tok);
 
 	mutex_lock(&tok->lock);
-	if ((prod && tok->producer) || (cons && tok->consumer))
+	if ((prod && tok->producer) || (cons && tok->consumer)) {
 		ret = -EBUSY;
-	else if (tok->producer || tok->consumer)
-		ret = irqbp_connect(tok, prod ?: tok->producer,
-				    cons ?: tok->consumer);
-	else
-		ret = 0;
-	if (!ret) {
-		if (prod) {
-			WRITE_ONCE(tok->producer, prod);
-			WRITE_ONCE(tok->irq, prod->irq);
-		} else {
-			WRITE_ONCE(tok->consumer, cons);
-		}
-		*irq = tok->irq;
-		irqbp_commit(m);
+		goto out;
 	}
-	mutex_unlock(&tok->lock);
-
+	/*
+	 * Hold the object in the record first, then record the token in the
+	 * object: of two registrations of one object racing on two tokens,
+	 * the one whose node changed under it backs out.
+	 */
+	irqbp_set(tok, prod, cons);
+	if (cmpxchg(&node->next, (struct list_head *)old,
+		    (struct list_head *)token) != old) {
+		irqbp_clear(tok, prod);
+		ret = -EBUSY;
+		goto out;
+	}
+	if (tok->producer && tok->consumer)
+		ret = irqbp_connect(tok, tok->producer, tok->consumer);
 	if (ret) {
-		irqbp_release(m);
-		module_put(THIS_MODULE);
+		irqbp_clear(tok, prod);
+		cmpxchg(&node->next, (struct list_head *)token, NULL);
+	} else {
+		*irq = tok->irq;
 	}
+out:
+	mutex_unlock(&tok->lock);
+	/* A registered object keeps its reference on the record. */
+	if (ret)
+		irqbp_token_put(tok);
 	return ret;
 }
 
 /*
- * Unregister @object, found by identity on its side, disconnecting it
- * first if it is paired. Returns -ENOENT if it is not registered; else 0,
- * with *@irq the irq of the pair's producer, or -1.
+ * Unregister @object, whose node is @node, found by identity on its side,
+ * disconnecting it first if it is paired. A registration or unregistration
+ * of @object in progress holds its token's lock: this waits for it.
+ * Returns -ENOENT if @object is not registered; else 0, with *@irq the
+ * irq of the pair's producer, or -1.
  */
-static int irqbp_remove(const void *object, bool is_producer, int *irq)
+static int irqbp_remove(const void *object, struct list_head *node,
+			bool is_producer, int *irq)
 {
 	enum irqbypass_side side = is_producer ? IRQBYPASS_SIDE_PRODUCER :
 						 IRQBYPASS_SIDE_CONSUMER;
-	struct irqbp_member *m;
 	struct irqbp_token *tok;
+	void *token;
 
 	might_sleep();
 
 	*irq = -1;
-	m = object ? irqbp_claim(object, is_producer) : NULL;
-	if (!m)
+	if (!object)
 		return -ENOENT;
-	tok = m->tok;
+	token = irqbp_node_token(node);
+	tok = token ? irqbp_token_find(token) : NULL;
+	if (!tok)
+		return -ENOENT;
 
 	mutex_lock(&tok->lock);
-	WARN_ON_ONCE(object != (is_producer ? (void *)tok->producer :
-					       (void *)tok->consumer));
+	if (object != (is_producer ? (void *)tok->producer :
+				     (void *)tok->consumer)) {
+		mutex_unlock(&tok->lock);
+		irqbp_token_put(tok);
+		return -ENOENT;
+	}
 	if (tok->producer)
 		*irq = tok->producer->irq;
 	if (tok->connected)
 		irqbp_disconnect(tok, side);
-	if (is_producer) {
-		WRITE_ONCE(tok->producer, NULL);
-		WRITE_ONCE(tok->irq, -1);
-	} else {
-		WRITE_ONCE(tok->consumer, NULL);
-	}
+	irqbp_clear(tok, is_producer);
+	cmpxchg(&node->next, (struct list_head *)token, NULL);
 	mutex_unlock(&tok->lock);
 
-	irqbp_release(m);
-	module_put(THIS_MODULE);
+	/* The registration's reference, then the one taken above. */
+	irqbp_token_put(tok);
+	irqbp_token_put(tok);
 	return 0;
 }
 
@@ -405,9 +500,8 @@ static void irqbp_count_result(int ret, enum irqbp_counter success)
  *
  * Return: 0 on success (connected or waiting for a consumer); -EINVAL if
  * @producer or its token is NULL; -EBUSY if @producer is already registered
- * or another producer has the token; -ENOMEM; -ENODEV if the manager is
- * being unloaded; or the error of a failed add_consumer or add_producer
- * callback. On failure nothing is registered.
+ * or another producer has the token; -ENOMEM; or the error of a failed
+ * add_consumer or add_producer callback. On failure nothing is registered.
  */
 int irq_bypass_register_producer(struct irq_bypass_producer *producer)
 {
@@ -440,7 +534,8 @@ void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
 {
 	int irq, ret;
 
-	ret = irqbp_remove(producer, true, &irq);
+	ret = irqbp_remove(producer, producer ? &producer->node : NULL, true,
+			   &irq);
 	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_UNREGISTERED);
 	trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
 					    producer, irq, ret);
@@ -459,9 +554,8 @@ EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
  * Return: 0 on success (connected or waiting for a producer); -EINVAL if
  * @consumer or its token is NULL or a required callback is missing;
  * -EBUSY if @consumer is already registered or another consumer has the
- * token; -ENOMEM; -ENODEV if the manager is being unloaded; or the error
- * of a failed add_consumer or add_producer callback. On failure nothing is
- * registered.
+ * token; -ENOMEM; or the error of a failed add_consumer or add_producer
+ * callback. On failure nothing is registered.
  */
 int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer)
 {
@@ -494,7 +588,8 @@ void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
 {
 	int irq, ret;
 
-	ret = irqbp_remove(consumer, false, &irq);
+	ret = irqbp_remove(consumer, consumer ? &consumer->node : NULL, false,
+			   &irq);
 	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_UNREGISTERED);
 	trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
 					    consumer, irq, ret);
@@ -526,14 +621,20 @@ void irqbp_show_each(struct seq_file *m,
 
 static int __init irqbp_init(void)
 {
-	int ret;
+	unsigned int i;
 
-	ret = rhashtable_init(&irqbp_tokens, &irqbp_token_params);
-	if (ret)
-		return ret;
-	ret = rhashtable_init(&irqbp_members, &irqbp_member_params);
-	if (ret)
-		goto err_tokens;
+	irqbp_token_cache = KMEM_CACHE(irqbp_token, 0);
+	if (!irqbp_token_cache)
+		return -ENOMEM;
+	irqbp_shift = IRQBP_MIN_SHIFT;
+	irqbp_buckets = kvmalloc_array(1U << irqbp_shift,
+				       sizeof(*irqbp_buckets), GFP_KERNEL);
+	if (!irqbp_buckets) {
+		kmem_cache_destroy(irqbp_token_cache);
+		return -ENOMEM;
+	}
+	for (i = 0; i < 1U << irqbp_shift; i++)
+		INIT_HLIST_HEAD(&irqbp_buckets[i]);
 
 	/* debugfs is a view only: the manager works without it. */
 	if (irqbp_debugfs_init())
@@ -541,19 +642,15 @@ static int __init irqbp_init(void)
 
 	pr_debug("manager %s loaded\n", IRQBYPASS_VERSION);
 	return 0;
-
-err_tokens:
-	rhashtable_destroy(&irqbp_tokens);
-	return ret;
 }
 
 static void __exit irqbp_exit(void)
 {
 	irqbp_debugfs_exit();
-	/* Registrations pin the module, so both tables are empty here. */
+	/* Registered objects' modules use ours, so nothing is left here. */
 	WARN_ON(!list_empty(&irqbp_token_list));
-	rhashtable_destroy(&irqbp_members);
-	rhashtable_destroy(&irqbp_tokens);
+	kvfree(irqbp_buckets);
+	kmem_cache_destroy(irqbp_token_cache);
 }
 
 module_init(irqbp_init);

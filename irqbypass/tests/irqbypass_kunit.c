@@ -15,6 +15,11 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
+
+#include "../internal.h"
+
+MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
 
 /* What a callback did, in the order the manager made the calls. */
 enum op {
@@ -38,6 +43,8 @@ struct tprod {
 	int fail_add;			/* returned by add_consumer */
 	struct completion *block;	/* add_consumer waits on it if set */
 	struct completion *entered;	/* completed when add_consumer runs */
+	struct completion *del_block;	/* del_consumer waits on it if set */
+	struct completion *del_entered;	/* completed when del_consumer runs */
 };
 
 struct tcons {
@@ -89,6 +96,10 @@ static void tprod_del(struct irq_bypass_producer *p,
 	struct tprod *tp = to_tprod(p);
 
 	log_op(tp->log, P_DEL);
+	if (tp->del_entered)
+		complete(tp->del_entered);
+	if (tp->del_block)
+		wait_for_completion(tp->del_block);
 	KUNIT_EXPECT_PTR_EQ(tp->test, tp->partner, to_tcons(c));
 	tp->partner = NULL;
 	tp->dels++;
@@ -209,17 +220,10 @@ static void expect_paired(struct kunit *test, struct tprod *tp,
 	KUNIT_EXPECT_PTR_EQ(test, tc->partner, tp);
 }
 
-/* The manager's reference count: one per registration, none when idle. */
-static int manager_refs(struct kunit *test)
+/* Producers and consumers registered, from the manager's counters. */
+static long nr_registered(struct kunit *test)
 {
-	struct module_use *use;
-
-	/* Our usage list is fixed once we are loaded: no lock needed. */
-	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
-		if (!strcmp(use->target->name, "irqbypass"))
-			return module_refcount(use->target);
-	KUNIT_FAIL(test, "not linked against the irqbypass module");
-	return -1;
+	return irqbp_nr_registered();
 }
 
 static void invalid_producer(struct kunit *test)
@@ -365,7 +369,7 @@ static void connect_fails(struct kunit *test)
 	static const enum op add_producer_fails_no_del[] = {
 		P_STOP, C_STOP, P_ADD, C_ADD, C_START, P_START,
 	};
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct oplog log = {};
 	struct tprod tp;
 	struct tcons tc;
@@ -402,8 +406,8 @@ static void connect_fails(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, tp.partner,
 			    fc->consumer_fails && !fc->has_del_consumer ? &tc : NULL);
 	tp.partner = NULL;
-	/* Only the surviving registration holds a manager reference. */
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + 1);
+	/* Only the surviving registration is left. */
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 1);
 
 	/* The failed side is not registered: unregistering it changes nothing. */
 	log.n = 0;
@@ -427,7 +431,7 @@ static void connect_fails(struct kunit *test)
 	irq_bypass_unregister_consumer(&tc.c);
 	KUNIT_EXPECT_EQ(test, tp.stops, tp.starts);
 	KUNIT_EXPECT_EQ(test, tc.stops, tc.starts);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 }
 
 /* One producer and one consumer per token; the first pair is unaffected. */
@@ -462,7 +466,7 @@ static void token_busy(struct kunit *test)
 /* The same object cannot be registered twice, whatever its token. */
 static void object_busy(struct kunit *test)
 {
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct tprod tp;
 	struct tcons tc;
 
@@ -476,12 +480,37 @@ static void object_busy(struct kunit *test)
 	tp.p.token = TOKEN(7);
 	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp.p), -EBUSY);
 	KUNIT_EXPECT_NULL(test, tc.partner);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + 2);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 2);
 	tp.p.token = TOKEN(6);
 
 	irq_bypass_unregister_producer(&tp.p);
 	irq_bypass_unregister_consumer(&tc.c);
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
+}
+
+/*
+ * Registrations take no reference on the manager's module: the modules
+ * that register pin it already, through the symbols they import.
+ */
+static void no_module_reference(struct kunit *test)
+{
+	struct module *manager = NULL;
+	struct module_use *use;
+	struct tprod tp;
+	int refs;
+
+	/* Our usage list is fixed once we are loaded: no lock needed. */
+	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
+		if (!strcmp(use->target->name, "irqbypass"))
+			manager = use->target;
+	KUNIT_ASSERT_NOT_NULL(test, manager);
+	refs = module_refcount(manager);
+
+	tprod_init(test, &tp, TOKEN(24), 34, NULL);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
+	irq_bypass_unregister_producer(&tp.p);
+	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
 }
 
 /*
@@ -559,7 +588,7 @@ static void repair_after_unregister(struct kunit *test)
 
 static void many_tokens(struct kunit *test)
 {
-	int refs = manager_refs(test);
+	long refs = nr_registered(test);
 	struct tprod *tp;
 	struct tcons *tc;
 	int i;
@@ -578,7 +607,7 @@ static void many_tokens(struct kunit *test)
 		else
 			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs + MANY);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + MANY);
 	for (i = 0; i < MANY; i++) {
 		if (i % 2)
 			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
@@ -594,12 +623,14 @@ static void many_tokens(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, tp[i].dels, 1);
 		KUNIT_EXPECT_EQ(test, tc[i].dels, 1);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 }
 
+/* A thread that registers, or unregisters, a consumer. */
 struct registrar {
 	struct task_struct *task;
 	struct tcons *tc;
+	bool unregister;
 	int ret;
 	struct completion done;
 };
@@ -608,15 +639,20 @@ static int registrar_fn(void *data)
 {
 	struct registrar *r = data;
 
-	r->ret = irq_bypass_register_consumer(&r->tc->c);
+	if (r->unregister)
+		irq_bypass_unregister_consumer(&r->tc->c);
+	else
+		r->ret = irq_bypass_register_consumer(&r->tc->c);
 	complete(&r->done);
 	return 0;
 }
 
-static void registrar_start(struct kunit *test, struct registrar *r,
-			    struct tcons *tc)
+static void registrar_run(struct kunit *test, struct registrar *r,
+			  struct tcons *tc, bool unregister)
 {
 	r->tc = tc;
+	r->unregister = unregister;
+	r->ret = 0;
 	init_completion(&r->done);
 	r->task = kthread_run(registrar_fn, r, "irqbp-kunit");
 	KUNIT_EXPECT_FALSE(test, IS_ERR(r->task));
@@ -624,6 +660,18 @@ static void registrar_start(struct kunit *test, struct registrar *r,
 		r->ret = PTR_ERR(r->task);
 		complete(&r->done);
 	}
+}
+
+static void registrar_start(struct kunit *test, struct registrar *r,
+			    struct tcons *tc)
+{
+	registrar_run(test, r, tc, false);
+}
+
+static void unregistrar_start(struct kunit *test, struct registrar *r,
+			      struct tcons *tc)
+{
+	registrar_run(test, r, tc, true);
 }
 
 /*
@@ -681,6 +729,138 @@ static void concurrent_tokens(struct kunit *test)
 }
 
 /*
+ * An unregistration that races with the registration of the same object
+ * waits for it, as the stock manager's global mutex makes it, and then
+ * undoes it: it must not return at once and leave the object registered
+ * (and connected) after its caller believes it gone.
+ */
+static void unregister_waits_for_registration(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(block);
+	DECLARE_COMPLETION_ONSTACK(entered);
+	struct registrar reg, unreg;
+	struct tprod tp;
+	struct tcons tc;
+
+	tprod_init(test, &tp, TOKEN(22), 32, NULL);
+	tcons_init(test, &tc, TOKEN(22), NULL);
+	tp.block = &block;
+	tp.entered = &entered;
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+
+	/* Only expectations while a thread may be blocked. */
+	registrar_start(test, &reg, &tc);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&entered, 10 * HZ), 0);
+	unregistrar_start(test, &unreg, &tc);
+	msleep(50);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&unreg.done),
+			       "unregistration returned while the registration was running");
+
+	complete(&block);
+	wait_for_completion(&reg.done);
+	wait_for_completion(&unreg.done);
+	KUNIT_EXPECT_EQ(test, reg.ret, 0);
+	KUNIT_EXPECT_NULL(test, tc.partner);
+	KUNIT_EXPECT_NULL(test, tp.partner);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+	KUNIT_EXPECT_EQ(test, tc.stops, tc.starts);
+
+	/* Clean up after a manager that left the consumer registered. */
+	irq_bypass_unregister_consumer(&tc.c);
+	irq_bypass_unregister_producer(&tp.p);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+}
+
+/*
+ * A second unregistration of an object that is being unregistered returns
+ * only once the first has finished: after it returns, no callback of the
+ * manager's is running on the object.
+ */
+static void unregister_waits_for_unregistration(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(block);
+	DECLARE_COMPLETION_ONSTACK(entered);
+	struct registrar first, second;
+	struct tprod tp;
+	struct tcons tc;
+
+	tprod_init(test, &tp, TOKEN(23), 33, NULL);
+	tcons_init(test, &tc, TOKEN(23), NULL);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	tp.del_block = &block;
+	tp.del_entered = &entered;
+
+	unregistrar_start(test, &first, &tc);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&entered, 10 * HZ), 0);
+	unregistrar_start(test, &second, &tc);
+	msleep(50);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&second.done),
+			       "second unregistration returned during the first");
+
+	complete(&block);
+	wait_for_completion(&first.done);
+	wait_for_completion(&second.done);
+	KUNIT_EXPECT_NULL(test, tc.partner);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+	KUNIT_EXPECT_EQ(test, tp.dels, 1);
+	KUNIT_EXPECT_EQ(test, tp.stops, tp.starts);
+
+	tp.del_block = NULL;
+	irq_bypass_unregister_producer(&tp.p);
+}
+
+#define GROW 700
+
+/*
+ * A registration fails only for a reason its caller can act on, never
+ * because the manager's index could not grow at that moment: not for an
+ * allocation that cannot sleep (made under a spinlock) failing, nor for a
+ * resize in progress. Failslab fails by default only allocations that
+ * cannot sleep: fail the first one this thread makes while many tokens
+ * arrive at once, without sleeping in between (UML does not preempt), so
+ * that the index outgrows its size before it can be resized.
+ */
+static void growth_never_fails_registration(struct kunit *test)
+{
+#ifdef CONFIG_FAILSLAB
+	long refs = nr_registered(test);
+	struct tprod *tp;
+	int *ret;
+	bool injected;
+	int i, ok = 0;
+
+	tp = kunit_kcalloc(test, GROW, sizeof(*tp), GFP_KERNEL);
+	ret = kunit_kcalloc(test, GROW, sizeof(*ret), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tp);
+	KUNIT_ASSERT_NOT_NULL(test, ret);
+	for (i = 0; i < GROW; i++)
+		tprod_init(test, &tp[i], TOKEN(i), 300 + i, NULL);
+
+	current->fail_nth = 1;
+	for (i = 0; i < GROW; i++)
+		ret[i] = irq_bypass_register_producer(&tp[i].p);
+	injected = !current->fail_nth;
+	current->fail_nth = 0;
+
+	for (i = 0; i < GROW; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, ret[i], 0, "registration %d", i);
+		ok += !ret[i];
+	}
+	kunit_info(test, "%d of %d registered, %s\n", ok, GROW,
+		   injected ? "one allocation that cannot sleep failed" :
+			      "no allocation that cannot sleep was made");
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + ok);
+
+	for (i = 0; i < GROW; i++)
+		irq_bypass_unregister_producer(&tp[i].p);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
+#else
+	kunit_skip(test, "needs CONFIG_FAILSLAB");
+#endif
+}
+
+/*
  * Randomized register/unregister of producers and consumers over a few
  * tokens, with injected callback failures, checked after every operation
  * against a model: which object holds each token, and who is paired. An
@@ -723,7 +903,7 @@ static void stress_check(struct kunit *test, const struct stress_model *m,
 
 static void random_stress(struct kunit *test)
 {
-	int refs = manager_refs(test), live = 0;
+	long refs = nr_registered(test), live = 0;
 	struct rnd_state rnd;
 	struct stress_model *m;
 	struct tprod *tp;
@@ -808,7 +988,7 @@ static void random_stress(struct kunit *test)
 			}
 		}
 		stress_check(test, m, tp, tc);
-		KUNIT_ASSERT_EQ_MSG(test, manager_refs(test), refs + live,
+		KUNIT_ASSERT_EQ_MSG(test, nr_registered(test), refs + live,
 				    "op %d", n);
 	}
 
@@ -816,7 +996,7 @@ static void random_stress(struct kunit *test)
 		irq_bypass_unregister_producer(&tp[i].p);
 		irq_bypass_unregister_consumer(&tc[i].c);
 	}
-	KUNIT_EXPECT_EQ(test, manager_refs(test), refs);
+	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
 	kunit_info(test, "%d random operations matched the model\n", n);
 }
 
@@ -829,10 +1009,14 @@ static struct kunit_case irqbypass_cases[] = {
 	KUNIT_CASE_PARAM(connect_fails, connect_fail_gen_params),
 	KUNIT_CASE(token_busy),
 	KUNIT_CASE(object_busy),
+	KUNIT_CASE(no_module_reference),
 	KUNIT_CASE(unregister_by_identity),
 	KUNIT_CASE(repair_after_unregister),
 	KUNIT_CASE(many_tokens),
 	KUNIT_CASE(concurrent_tokens),
+	KUNIT_CASE(unregister_waits_for_registration),
+	KUNIT_CASE(unregister_waits_for_unregistration),
+	KUNIT_CASE(growth_never_fails_registration),
 	KUNIT_CASE(random_stress),
 	{}
 };

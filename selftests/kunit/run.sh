@@ -57,7 +57,8 @@ mkdir -p "$out"
 
 # One pointer per suite in each test module's .kunit_test_suites section.
 suites=0
-for ko in irqbypass/tests/irqbypass_kunit.ko kvm-consumer/tests/kvm_consumer_kunit.ko \
+for ko in irqbypass/tests/irqbypass_kunit.ko irqbypass/tests/irqbypass_failslab_kunit.ko \
+	kvm-consumer/tests/kvm_consumer_kunit.ko \
 	selftests/irqchip-model/tests/irqchip_model_kunit.ko; do
 	size=$(readelf -SW "$mods/$ko" | awk '$2 == ".kunit_test_suites" { print $6 }')
 	[ -n "$size" ] || { say "no KUnit suites in $ko"; exit 1; }

@@ -46,11 +46,17 @@ echo 65536 > $tr/buffer_size_kb
 echo 1 > $tr/events/irqbypass/enable
 # Unloading a test module restarts KUnit's suite numbering: load all first.
 insmod $mods/irqbypass/tests/irqbypass_kunit.ko
+# failslab ignores allocations that may sleep unless told otherwise; one
+# line per injected failure, no stack dump.
+echo N > /sys/kernel/debug/failslab/ignore-gfp-wait
+echo 1 > /sys/kernel/debug/failslab/verbose
+insmod $mods/irqbypass/tests/irqbypass_failslab_kunit.ko
+echo Y > /sys/kernel/debug/failslab/ignore-gfp-wait
 echo 0 > $tr/events/irqbypass/enable
 insmod $mods/kvm-consumer/tests/kvm_consumer_kunit.ko
 insmod $mods/selftests/irqchip-model/irqchip_model.ko
 insmod $mods/selftests/irqchip-model/tests/irqchip_model_kunit.ko
-rmmod irqbypass_kunit kvm_consumer_kunit irqchip_model_kunit
+rmmod irqbypass_kunit irqbypass_failslab_kunit kvm_consumer_kunit irqchip_model_kunit
 @SELFTEST@ > $out/kvm_consumer_test.log 2>&1
 echo $? > $out/kvm_consumer_test.status
 
@@ -76,12 +82,14 @@ rmmod irqchip_model
 
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
-kmsg "    1..18"
+kmsg "    1..20"
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
 check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 4 && test -z \"\$(find $dbg -type f ! -perm 400)\""
 check debugfs_empty_after_suite sh -c "! cat $out/producers.txt $out/consumers.txt $out/pairs.txt | grep ."
 check every_connect_disconnected test "$(stat_of connected)" -gt 0 -a "$(stat_of connected)" = "$(stat_of disconnected)"
+check registrations_balanced test "$(stat_of producer_registered)" = "$(stat_of producer_unregistered)" -a "$(stat_of consumer_registered)" = "$(stat_of consumer_unregistered)"
+check nomem_counted_and_traced test "$(stat_of rejected_nomem)" -gt 0 -a "$(count -E 'irqbypass_register_(producer|consumer): .* ret=-12$')" = "$(stat_of rejected_nomem)"
 check failures_counted_by_step test "$(stat_of failed_add_consumer)" -gt 0 -a "$(stat_of failed_add_producer)" -gt 0
 check trace_complete grep -qx "overrun: 0" $out/trace-stats.txt
 check trace_matches_counters test "$(count 'irqbypass_connect: .* ret=0 ')" = "$(stat_of connected)" -a "$(count 'irqbypass_disconnect: ')" = "$(stat_of disconnected)"

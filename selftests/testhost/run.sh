@@ -95,9 +95,12 @@ echo >> "$run/cmd"
 
 # Single-threaded TCG: with one host thread per vCPU, the guest kernel's
 # live text patching (int3-based, as when KVM or a tracepoint flips a static
-# key) now and then froze both vCPUs; 2 vCPUs taking turns never did.
+# key) now and then froze both vCPUs; 2 vCPUs taking turns never did. The
+# benchmark needs its two guest threads to run at once:
+# TESTHOST_TCG_THREAD=multi.
+tcg_thread=${TESTHOST_TCG_THREAD:-single}
 append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=$tcg_thread -cpu max -smp 2 -m 2G
 	-nographic -no-reboot
 	-device intel-iommu,intremap=on
 	-device edu -device edu -device e1000e -nic none
@@ -113,7 +116,7 @@ if [ $shell = 1 ]; then
 	exit 0
 fi
 
-say "booting $kver under qemu (single-threaded TCG), running: $*"
+say "booting $kver under qemu ($tcg_thread-threaded TCG), running: $*"
 start=$(date +%s)
 status=0
 if [ $live = 1 ]; then
