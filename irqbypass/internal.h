@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Interfaces between the parts of irqbypass.ko: the manager proper
- * (manager.c) and its debugfs view (debugfs.c).
+ * (manager.c), the exports of the target kernel's API generation
+ * (abi-token.c up to v6.16, abi-eventfd.c since v6.17: Kbuild picks one
+ * from the target's header) and the debugfs view (debugfs.c).
  */
 #ifndef _IRQBYPASS_INTERNAL_H
 #define _IRQBYPASS_INTERNAL_H
@@ -9,6 +11,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+struct irq_bypass_consumer;
+struct irq_bypass_producer;
 struct seq_file;
 
 enum irqbp_counter {
@@ -40,6 +44,19 @@ static inline void irqbp_count(enum irqbp_counter c)
 }
 
 unsigned long irqbp_counter_read(enum irqbp_counter c);
+
+/* Counts a registration's or unregistration's result. */
+void irqbp_count_result(int ret, enum irqbp_counter success);
+
+/* manager.c: the rules, whatever the API generation. */
+int irqbp_register(void *token, struct irq_bypass_producer *prod,
+		   struct irq_bypass_consumer *cons, void **slot, int *irq);
+int irqbp_unregister(const void *object, void **slot, bool is_producer,
+		     int *irq);
+
+/* abi-*.c: what the API says a pair records, once paired or unpaired. */
+void irqbp_abi_paired(struct irq_bypass_producer *prod,
+		      struct irq_bypass_consumer *cons, bool paired);
 
 /* Producers and consumers registered; exported to the KUnit suites only. */
 long irqbp_nr_registered(void);

@@ -238,17 +238,17 @@ static void irqbp_token_put(struct irqbp_token *tok)
 }
 
 /*
- * Which token an object is registered with is kept in the object's own
- * node, a field the kernel's header gives the manager (the stock one links
- * it into its lists): node.next holds the token, a key that is looked up,
- * never followed. The record of that token then says whether the object
- * is registered (identity: the record holds the object), so a stale or
- * uninitialized node is harmless, and an object whose token changed after
+ * Which token an object is registered with is kept in a slot of the
+ * object's own, one the kernel's header gives the manager (the ABI layer
+ * says which: abi-token.c, abi-eventfd.c): a key that is looked up, never
+ * followed. The record of that token then says whether the object is
+ * registered (identity: the record holds the object), so a stale or
+ * uninitialized slot is harmless, and an object whose token changed after
  * its registration is still found.
  */
-static void *irqbp_node_token(struct list_head *node)
+static void *irqbp_slot_token(void **slot)
 {
-	return (void *)READ_ONCE(node->next);
+	return READ_ONCE(*slot);
 }
 
 /* Whether the record of @token holds @object on its side. */
@@ -333,6 +333,7 @@ static int irqbp_connect(struct irqbp_token *tok,
 	} else {
 		irqbp_count(IRQBP_CNT_CONNECTED);
 		WRITE_ONCE(tok->connected, true);
+		irqbp_abi_paired(prod, cons, true);
 	}
 	trace_irqbypass_connect(tok->token, prod, cons, prod->irq, ret,
 				ret ? step : 0, 0);
@@ -362,22 +363,30 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 		prod->start(prod);
 
 	WRITE_ONCE(tok->connected, false);
+	irqbp_abi_paired(prod, cons, false);
 	irqbp_count(IRQBP_CNT_DISCONNECTED);
 	trace_irqbypass_disconnect(tok->token, prod, cons, prod->irq, 0, 0,
 				   side);
 }
 
-/*
- * Register one side of a pair: @prod for a producer or @cons for a
- * consumer, the other NULL. Connects to the other side if it is there.
- * On success, *@irq is the producer's irq if one is registered.
+/**
+ * irqbp_register - register one side of a pair
+ * @token: the token (the eventfd context)
+ * @prod: the producer, or NULL
+ * @cons: the consumer, or NULL: exactly one of the two
+ * @slot: where the object keeps the token it is registered with
+ * @irq: on success, the producer's irq if one is registered, else -1
+ *
+ * Connects to the other side if it is there.
+ *
+ * Return: 0; -EBUSY if the object is registered, or its side of @token
+ * taken; -ENOMEM; or the error of a failed add_consumer or add_producer.
  */
-static int irqbp_add(void *token, struct irq_bypass_producer *prod,
-		     struct irq_bypass_consumer *cons, int *irq)
+int irqbp_register(void *token, struct irq_bypass_producer *prod,
+		   struct irq_bypass_consumer *cons, void **slot, int *irq)
 {
-	struct list_head *node = prod ? &prod->node : &cons->node;
 	void *object = prod ? (void *)prod : (void *)cons;
-	void *old = irqbp_node_token(node);
+	void *old = irqbp_slot_token(slot);
 	struct irqbp_token *tok;
 	int ret = 0;
 
@@ -398,11 +407,10 @@ static int irqbp_add(void *token, struct irq_bypass_producer *prod,
 	/*
 	 * Hold the object in the record first, then record the token in the
 	 * object: of two registrations of one object racing on two tokens,
-	 * the one whose node changed under it backs out.
+	 * the one whose slot changed under it backs out.
 	 */
 	irqbp_set(tok, prod, cons);
-	if (cmpxchg(&node->next, (struct list_head *)old,
-		    (struct list_head *)token) != old) {
+	if (cmpxchg(slot, old, token) != old) {
 		irqbp_clear(tok, prod);
 		ret = -EBUSY;
 		goto out;
@@ -411,7 +419,7 @@ static int irqbp_add(void *token, struct irq_bypass_producer *prod,
 		ret = irqbp_connect(tok, tok->producer, tok->consumer);
 	if (ret) {
 		irqbp_clear(tok, prod);
-		cmpxchg(&node->next, (struct list_head *)token, NULL);
+		cmpxchg(slot, token, NULL);
 	} else {
 		*irq = tok->irq;
 	}
@@ -423,15 +431,21 @@ out:
 	return ret;
 }
 
-/*
- * Unregister @object, whose node is @node, found by identity on its side,
- * disconnecting it first if it is paired. A registration or unregistration
- * of @object in progress holds its token's lock: this waits for it.
- * Returns -ENOENT if @object is not registered; else 0, with *@irq the
- * irq of the pair's producer, or -1.
+/**
+ * irqbp_unregister - unregister one side of a pair
+ * @object: the producer or consumer, or NULL
+ * @slot: where @object keeps its token (ignored if @object is NULL)
+ * @is_producer: which side @object is
+ * @irq: the irq of the pair's producer, or -1
+ *
+ * @object is found by identity on its side and disconnected first if it
+ * is paired. A registration or unregistration of @object in progress holds
+ * its token's lock: this waits for it.
+ *
+ * Return: 0, or -ENOENT if @object is not registered.
  */
-static int irqbp_remove(const void *object, struct list_head *node,
-			bool is_producer, int *irq)
+int irqbp_unregister(const void *object, void **slot, bool is_producer,
+		     int *irq)
 {
 	enum irqbypass_side side = is_producer ? IRQBYPASS_SIDE_PRODUCER :
 						 IRQBYPASS_SIDE_CONSUMER;
@@ -443,7 +457,7 @@ static int irqbp_remove(const void *object, struct list_head *node,
 	*irq = -1;
 	if (!object)
 		return -ENOENT;
-	token = irqbp_node_token(node);
+	token = irqbp_slot_token(slot);
 	tok = token ? irqbp_token_find(token) : NULL;
 	if (!tok)
 		return -ENOENT;
@@ -460,7 +474,7 @@ static int irqbp_remove(const void *object, struct list_head *node,
 	if (tok->connected)
 		irqbp_disconnect(tok, side);
 	irqbp_clear(tok, is_producer);
-	cmpxchg(&node->next, (struct list_head *)token, NULL);
+	cmpxchg(slot, token, NULL);
 	mutex_unlock(&tok->lock);
 
 	/* The registration's reference, then the one taken above. */
@@ -469,7 +483,7 @@ static int irqbp_remove(const void *object, struct list_head *node,
 	return 0;
 }
 
-static void irqbp_count_result(int ret, enum irqbp_counter success)
+void irqbp_count_result(int ret, enum irqbp_counter success)
 {
 	switch (ret) {
 	case 0:
@@ -489,112 +503,6 @@ static void irqbp_count_result(int ret, enum irqbp_counter success)
 		break;
 	}
 }
-
-/**
- * irq_bypass_register_producer - register an IRQ bypass producer
- * @producer: the producer, with @producer->token set to the shared token
- *
- * Adds @producer to the manager and, if a consumer with the same token is
- * registered, connects the two. May sleep; the callbacks of @producer and
- * of its consumer are called from this context.
- *
- * Return: 0 on success (connected or waiting for a consumer); -EINVAL if
- * @producer or its token is NULL; -EBUSY if @producer is already registered
- * or another producer has the token; -ENOMEM; or the error of a failed
- * add_consumer or add_producer callback. On failure nothing is registered.
- */
-int irq_bypass_register_producer(struct irq_bypass_producer *producer)
-{
-	int irq = -1;
-	int ret;
-
-	if (!producer || !producer->token)
-		ret = -EINVAL;
-	else
-		ret = irqbp_add(producer->token, producer, NULL, &irq);
-
-	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_REGISTERED);
-	trace_irqbypass_register_producer(producer ? producer->token : NULL,
-					  producer, producer ? producer->irq : -1,
-					  ret);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(irq_bypass_register_producer);
-
-/**
- * irq_bypass_unregister_producer - unregister an IRQ bypass producer
- * @producer: the producer passed to irq_bypass_register_producer()
- *
- * Disconnects @producer from its consumer, if connected, and removes it.
- * The producer is found by its address, not by its token: a producer that
- * is not registered (never was, or its registration failed) is ignored and
- * another producer with the same token is never affected. May sleep.
- */
-void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
-{
-	int irq, ret;
-
-	ret = irqbp_remove(producer, producer ? &producer->node : NULL, true,
-			   &irq);
-	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_UNREGISTERED);
-	trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
-					    producer, irq, ret);
-}
-EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
-
-/**
- * irq_bypass_register_consumer - register an IRQ bypass consumer
- * @consumer: the consumer, with @consumer->token set to the shared token
- *	and the add_producer and del_producer callbacks set
- *
- * Adds @consumer to the manager and, if a producer with the same token is
- * registered, connects the two. May sleep; the callbacks of @consumer and
- * of its producer are called from this context.
- *
- * Return: 0 on success (connected or waiting for a producer); -EINVAL if
- * @consumer or its token is NULL or a required callback is missing;
- * -EBUSY if @consumer is already registered or another consumer has the
- * token; -ENOMEM; or the error of a failed add_consumer or add_producer
- * callback. On failure nothing is registered.
- */
-int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer)
-{
-	int irq = -1;
-	int ret;
-
-	if (!consumer || !consumer->token || !consumer->add_producer ||
-	    !consumer->del_producer)
-		ret = -EINVAL;
-	else
-		ret = irqbp_add(consumer->token, NULL, consumer, &irq);
-
-	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_REGISTERED);
-	trace_irqbypass_register_consumer(consumer ? consumer->token : NULL,
-					  consumer, ret ? -1 : irq, ret);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(irq_bypass_register_consumer);
-
-/**
- * irq_bypass_unregister_consumer - unregister an IRQ bypass consumer
- * @consumer: the consumer passed to irq_bypass_register_consumer()
- *
- * Disconnects @consumer from its producer, if connected, and removes it.
- * The consumer is found by its address, not by its token: a consumer that
- * is not registered (never was, or its registration failed) is ignored and
- * another consumer with the same token is never affected. May sleep.
- */
-void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
-{
-	int irq, ret;
-
-	ret = irqbp_remove(consumer, consumer ? &consumer->node : NULL, false,
-			   &irq);
-	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_UNREGISTERED);
-	trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
-					    consumer, irq, ret);
-}
-EXPORT_SYMBOL_GPL(irq_bypass_unregister_consumer);
 
 /**
  * irqbp_show_each - call @show with a snapshot of every token in use

@@ -36,7 +36,7 @@ KC_CHECK_FIELD(vector);
 KC_CHECK_FIELD(mode);
 KC_CHECK_FIELD(reason);
 
-/* Tear-downs started by an eventfd being closed. */
+/* Tear-downs started by an eventfd being closed, on any CPU. */
 static struct workqueue_struct *kc_wq;
 
 /*
@@ -697,7 +697,7 @@ void kc_irqfd_routes_changed(struct kc_vm *vm)
 
 int kc_irqfd_init(void)
 {
-	kc_wq = alloc_workqueue("kvm-consumer", 0, 0);
+	kc_wq = alloc_workqueue("kvm-consumer", WQ_UNBOUND, 0);
 	return kc_wq ? 0 : -ENOMEM;
 }
 

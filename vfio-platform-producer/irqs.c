@@ -687,7 +687,7 @@ void vplp_lines_show(struct seq_file *m, struct vplp_device *vdev)
  */
 int vplp_irqs_init(void)
 {
-	vplp_wq = alloc_workqueue("vfio-platform-producer", 0, 0);
+	vplp_wq = alloc_workqueue("vfio-platform-producer", WQ_UNBOUND, 0);
 	return vplp_wq ? 0 : -ENOMEM;
 }
 
