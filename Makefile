@@ -20,14 +20,31 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 # builds in parallel).
 .NOTPARALLEL:
 
+.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean
 
 all: modules ## the modules, built against KDIR, and their ABI check
 
-modules: kdir ## build every module against KDIR, then check-abi
+# KVER=<Debian kernel ABI name> (e.g. 6.12.118+deb13-amd64) targets that
+# kernel instead of KDIR: fetched from Debian, built for in a build root of
+# its release (Documentation/kernels.md).
+DK := scripts/debian-kernel.sh
+# What make check covers besides the installed kernel: the newest 6.12 of
+# Debian 13 and the newest 7.x of unstable, as SUITE:VERSION-REGEX.
+CHECK_KERNELS ?= trixie:6\.12 sid:7\.[0-9]+
+# The kernel install and dkms-install target.
+INSTALL_KVER = $(or $(KVER),$(shell $(LIB) kernel_release $(KDIR)))
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+modules: ## build every module against KDIR, or for KVER=, then check-abi
+ifdef KVER
+	$(DK) build $(KVER)
+else
+	@$(MAKE) --no-print-directory kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+endif
 	@$(MAKE) --no-print-directory check-abi
 
 kdir:
@@ -35,8 +52,14 @@ kdir:
 		echo "No kernel build tree: install linux-headers-amd64 (make deps) or set KDIR" >&2; \
 		exit 1; }
 
-check-abi: kdir ## our four exports carry the stock module's CRCs (Documentation/manager.md)
+check-abi: ## our four exports are the stock module's, CRCs included (Documentation/manager.md)
+ifdef KVER
+	scripts/check-symvers.sh "$$($(DK) kdir $(KVER))/Module.symvers" \
+		"$$($(DK) out $(KVER))/Module.symvers"
+else
+	@$(MAKE) --no-print-directory kdir
 	scripts/check-symvers.sh $(KDIR)/Module.symvers $(CURDIR)/Module.symvers
+endif
 
 linux-source: ## unpack Debian's linux-source-6.1 under BUILD (checkpatch, UML, kselftest)
 	$(LIB) unpack_linux_source
@@ -84,6 +107,7 @@ TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 check-testhost: modules harness selftests ## the harness suites in the qemu test host
 	$(TESTHOST) -- selftests/testhost/stock-tests.sh
 	$(TESTHOST) -- selftests/testhost/participant-tests.sh
+	$(TESTHOST) -- selftests/testhost/dkms-tests.sh
 	KDIR=$(KDIR) selftests/bench/run.sh smoke
 
 bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
@@ -92,9 +116,40 @@ bench: modules ## stock, our and the v6.17-design managers measured in the test 
 shell: modules harness ## a root shell in the test host, everything built loaded-ready
 	$(TESTHOST) --shell
 
+check-kernel: harness ## for KVER=: build, ABI check, the stock pairing suite and kvm-consumer's in the test host
+	@test -n "$(KVER)" || { echo "usage: make check-kernel KVER=<Debian kernel ABI name>" >&2; exit 1; }
+	$(MAKE) modules KVER=$(KVER)
+	KVER=$(KVER) selftests/testhost/run.sh -- selftests/testhost/kernel-tests.sh
+
+check-kernels: ## check-kernel on each of CHECK_KERNELS, the newest Debian ships
+	@for k in $(CHECK_KERNELS); do \
+		kver=$$($(DK) newest "$${k%%:*}" "$${k#*:}") || exit 1; \
+		echo "check-kernels: $$kver"; \
+		$(MAKE) --no-print-directory check-kernel KVER=$$kver || exit 1; \
+	done
+
+install: modules ## irqbypass.ko into /lib/modules/<KDIR's kernel or KVER>/updates, then depmod
+	install -D -m 0644 $(if $(KVER),"$$($(DK) out $(KVER))",$(CURDIR))/irqbypass/irqbypass.ko \
+		$(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/irqbypass.ko
+	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+
+uninstall: ## remove what install put there, then depmod
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/irqbypass.ko
+	$(if $(DESTDIR),,depmod -a $(INSTALL_KVER))
+
+dkms-install: ## the manager as a DKMS module (dkms.conf), for KVER= or every installed kernel
+	rsync -a --delete --exclude=/build --exclude=/.git --exclude=/harness \
+		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
+		$(CURDIR)/ /usr/src/irqbypass-$(DKMS_VERSION)/
+	dkms install irqbypass/$(DKMS_VERSION) $(if $(KVER),-k $(KVER))
+
+dkms-uninstall: ## remove the DKMS module from every kernel, and its source
+	dkms remove irqbypass/$(DKMS_VERSION) --all
+	rm -rf /usr/src/irqbypass-$(DKMS_VERSION)
+
 # deps first, in their own make: KDIR is only known once headers are installed.
-check: deps ## every test: ABI, style, KUnit in UML, the test host suites
-	$(MAKE) modules style check-kunit harness check-testhost
+check: deps ## every test: ABI, style, KUnit in UML, the test host suites, other kernels
+	$(MAKE) modules style check-kunit harness check-testhost check-kernels
 
 demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
 	$(MAKE) modules harness
@@ -104,7 +159,7 @@ deps: ## install the Debian packages the build and the tests need
 	scripts/install-deps.sh
 
 help: ## this list
-	@echo "make [target] [KDIR=<kernel build tree>] [BUILD=<dir>]"
+	@echo "make [target] [KDIR=<kernel build tree> | KVER=<Debian kernel ABI name>] [BUILD=<dir>]"
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 clean: ## remove what the build made, but the cached kernel source and UML kernel

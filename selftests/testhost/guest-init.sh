@@ -42,6 +42,8 @@ mount -t sysfs sysfs $root/sys
 mount -t devtmpfs devtmpfs $root/dev
 mkdir -p $root/dev/pts
 mount -t devpts devpts $root/dev/pts
+# What udev would make: bash's process substitution needs /dev/fd.
+ln -sf /proc/self/fd $root/dev/fd
 mount -t debugfs debugfs $root/sys/kernel/debug
 mount -t tracefs tracefs $root/sys/kernel/tracing
 mount -t bpf bpf $root/sys/fs/bpf

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# In the test host (its root is a writable overlay): make dkms-install for
+# the running kernel, then the stock kvm and vfio-pci load ours from
+# updates/; make dkms-uninstall, and they load the stock one again. TAP.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=$(uname -r)
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
+}
+
+# The stock modules, with whichever irqbypass depmod prefers.
+reload() {
+	modprobe -r kvm_amd kvm_intel vfio_pci vfio_pci_core irqbypass 2> /dev/null || true
+	if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi
+	modprobe vfio-pci
+}
+
+held_by_both() {
+	[ -e /sys/module/irqbypass/holders/kvm ] &&
+		[ -e /sys/module/irqbypass/holders/vfio_pci_core ]
+}
+
+echo "1..6"
+stock=$(modinfo -n irqbypass)
+cd "$top"
+make -s dkms-install KVER="$kver" > /tmp/dkms-install.log 2>&1
+ok $? "dkms-install for $kver"
+ours=$(modinfo -F srcversion "/lib/modules/$kver/updates/dkms/irqbypass.ko" 2>/dev/null ||
+	modinfo -F srcversion "$(find "/lib/modules/$kver/updates" -name 'irqbypass.ko*' | head -n 1)")
+reload
+loaded=$(cat /sys/module/irqbypass/srcversion)
+echo "# stock $stock; DKMS-built srcversion $ours, loaded $loaded"
+test -n "$ours" && test "$loaded" = "$ours"
+ok $? "the loaded irqbypass is the DKMS one ($(cat /sys/module/irqbypass/version))"
+held_by_both
+ok $? "held by kvm and vfio_pci_core"
+
+make -s dkms-uninstall > /tmp/dkms-uninstall.log 2>&1
+ok $? "dkms-uninstall"
+reload
+# The stock module has no version; modprobe takes the kernel's file again.
+test ! -e /sys/module/irqbypass/version && test "$(modinfo -n irqbypass)" = "$stock"
+ok $? "the stock irqbypass is back"
+held_by_both
+ok $? "held by kvm and vfio_pci_core"
+[ $failed = 0 ] || cat /tmp/dkms-install.log /tmp/dkms-uninstall.log
+exit $failed
