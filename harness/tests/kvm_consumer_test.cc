@@ -197,8 +197,11 @@ TEST_F(KvmConsumer, MsiStormAcrossConnects)
 	// The storm is under way before the first disconnect.
 	for (int i = 0; i < 100 && irq_count(p.irq) == before; i++)
 		std::this_thread::sleep_for(50ms);
+	// Short pauses let the device's thread run on a vCPU of its own.
+	unsigned int seed = 0x5eed;
 	for (int i = 0; i < cycles; i++) {
 		vm.irqfd_deassign(fd.get(), kGsi);
+		std::this_thread::sleep_for(std::chrono::microseconds(rand_r(&seed) % 500));
 		vm.irqfd_assign(fd.get(), kGsi);
 	}
 	stop = true;
@@ -212,7 +215,7 @@ TEST_F(KvmConsumer, MsiStormAcrossConnects)
 		    "injected %llu + merged %llu + dropped %llu\n",
 		    cycles, (unsigned long long)msis, (unsigned long long)st.injections,
 		    (unsigned long long)st.coalesced, (unsigned long long)st.dropped);
-	EXPECT_GT(msis, 0u) << "the device raised nothing";
+	EXPECT_GE(msis, (std::uint64_t)cycles) << "hardly a storm: fewer MSIs than cycles";
 	EXPECT_EQ(msis, st.injections + st.coalesced);
 	EXPECT_EQ(st.dropped, 0u);
 	EXPECT_EQ(count(IBE_CONNECT, p.token), (size_t)cycles + 1);
