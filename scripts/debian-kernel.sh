@@ -84,11 +84,15 @@ newest() {
 		grep . || die "no kernel matching $re in $s"
 }
 
-# The build root of KVER: its release with make and KVER's headers, which
-# bring the kbuild and the compiler that kernel was built with.
+# What a build root holds besides KVER's headers (which bring the kbuild
+# and the compiler that kernel was built with): make, and what
+# make dkms-install needs there (selftests/testhost/kernel-dkms-tests.sh).
+root_packages="make kmod rsync dkms"
+
+# The build root of KVER, made again when root_packages changed.
 root() {
 	local kver=$1 r=$cache/$1/root
-	if [ ! -f "$r/.complete" ]; then
+	if [ "$(cat "$r/.complete" 2>/dev/null)" != "$root_packages" ]; then
 		command -v mmdebstrap > /dev/null || die "mmdebstrap is missing (make deps)"
 		rm -rf "$r"
 		mkdir -p "$(dirname "$r")"
@@ -96,10 +100,10 @@ root() {
 		sources_of "$(suite_of "$kver")" |
 			mmdebstrap --quiet --variant=apt \
 				--aptopt='Acquire::Check-Valid-Until "false"' \
-				--include="make,kmod,linux-headers-$kver" \
+				--include="$(echo $root_packages | tr ' ' ,),linux-headers-$kver" \
 				"$(suite_of "$kver")" "$r" - ||
 			die "mmdebstrap failed for $kver"
-		touch "$r/.complete"
+		echo "$root_packages" > "$r/.complete"
 	fi
 	echo "$r"
 }

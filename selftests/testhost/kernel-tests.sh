@@ -5,7 +5,8 @@
 # our irqbypass.ko built for it under that kernel's stock kvm and vfio-pci,
 # the stock pairing suite, then the stock vfio-pci paired with
 # kvm-consumer, which pairs on every kernel (the stock KVM of 6.10 and
-# later registers no consumer without posting hardware).
+# later registers no consumer without posting hardware), and the manager
+# installed with DKMS, then uninstalled.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
@@ -17,4 +18,7 @@ echo "kernel-tests: $(uname -r)"
 insmod "$mods/kvm-consumer/kvm_consumer.ko"
 EDU_CYCLES=${EDU_CYCLES:-200} "$build/harness/kvm_consumer_test" --gtest_color=no ||
 	status=1
+# Unload what the suites used; then DKMS, in the kernel's build root.
+rmmod kvm_consumer
+"$top/selftests/testhost/dkms-tests.sh" || status=1
 exit ${status:-0}
