@@ -15,6 +15,7 @@
 #        debian-kernel.sh image KVER          the image and modules, unpacked
 #        debian-kernel.sh build KVER          our modules built for KVER
 #        debian-kernel.sh kdir KVER           the build tree, in the root
+#        debian-kernel.sh headers KVER        its common headers, unpacked
 #        debian-kernel.sh out KVER            where build put the modules
 set -euo pipefail
 
@@ -112,6 +113,30 @@ kdir() {
 	echo "$(root "$1")/usr/src/linux-headers-$1"
 }
 
+# KVER's architecture-independent headers (include/linux/...), for what
+# reads the target's API without building for it (selftests/kunit/run.sh):
+# the build root's copy if made, else the one package, fetched once.
+headers() {
+	local kver=$1 d=$cache/$1/headers s pkg
+	pkg=linux-headers-${kver%-amd64}-common
+	if [ -f "$cache/$kver/root/.complete" ]; then
+		echo "$cache/$kver/root/usr/src/$pkg"
+		return 0
+	fi
+	if [ ! -f "$d/.complete" ]; then
+		s=$(suite_of "$kver")
+		apt_update "$s"
+		rm -rf "$d" "$d.debs"
+		mkdir -p "$d" "$d.debs"
+		say "fetching $pkg"
+		(cd "$d.debs" && apt_of "$s" apt-get -qq download "$pkg")
+		dpkg-deb -x "$d.debs"/*.deb "$d"
+		rm -rf "$d.debs"
+		touch "$d/.complete"
+	fi
+	echo "$d/usr/src/$pkg"
+}
+
 # KVER's kernel image and stock modules (with their modules.dep), unpacked:
 # one package up to 6.x, linux-binary and linux-modules since the 7.x split.
 # The image is <dir>/vmlinuz, the modules under <dir>/lib/modules.
@@ -183,7 +208,7 @@ cmd=${1:-}
 shift || true
 case $cmd in
 newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
-root | image | build | kdir | out)
+root | image | build | kdir | headers | out)
 	[ $# = 1 ] || die "usage: $0 $cmd KVER"
 	suite_of "$1" > /dev/null
 	"$cmd" "$1" ;;
