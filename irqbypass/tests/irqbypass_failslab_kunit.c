@@ -17,17 +17,20 @@
 #include <linux/slab.h>
 
 #include "../internal.h"
+#include "irqbypass_api.h"
 
 MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
 
 struct fprod {
 	struct irq_bypass_producer p;
+	void *token;
 	struct irq_bypass_consumer *partner;
 	int stops, starts, adds, dels;
 };
 
 struct fcons {
 	struct irq_bypass_consumer c;
+	void *token;
 	struct irq_bypass_producer *partner;
 	int stops, starts, adds, dels;
 };
@@ -95,15 +98,14 @@ static char token;
 static void pair_init(struct fprod *fp, struct fcons *fc)
 {
 	memset(fp, 0, sizeof(*fp));
-	fp->p.token = &token;
-	fp->p.irq = 7;
+	fp->token = &token;
 	fp->p.add_consumer = fprod_add;
 	fp->p.del_consumer = fprod_del;
 	fp->p.stop = fprod_stop;
 	fp->p.start = fprod_start;
 
 	memset(fc, 0, sizeof(*fc));
-	fc->c.token = &token;
+	fc->token = &token;
 	fc->c.add_producer = fcons_add;
 	fc->c.del_producer = fcons_del;
 	fc->c.stop = fcons_stop;
@@ -137,11 +139,20 @@ static void fs_case_desc(const struct fs_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(fs, fs_cases, fs_case_desc);
 
+static int fprod_register(struct fprod *fp)
+{
+	return irqbp_test_register_producer(&fp->p, fp->token, 7);
+}
+
+static int fcons_register(struct fcons *fc)
+{
+	return irqbp_test_register_consumer(&fc->c, fc->token);
+}
+
 static int fs_register(const struct fs_case *c, struct fprod *fp,
 		       struct fcons *fc, bool failing)
 {
-	return failing == c->producer ? irq_bypass_register_producer(&fp->p) :
-					irq_bypass_register_consumer(&fc->c);
+	return failing == c->producer ? fprod_register(fp) : fcons_register(fc);
 }
 
 #define FS_MAX_ALLOCS 64
@@ -189,6 +200,10 @@ static void every_allocation_fails(struct kunit *test)
 			KUNIT_EXPECT_EQ_MSG(test, nr_registered(test),
 					    refs + c->partner_first, "allocation %d", n);
 			KUNIT_EXPECT_EQ(test, fp.adds + fp.stops + fc.adds + fc.stops, 0);
+#ifdef IRQBP_EVENTFD_API
+			/* The eventfd is recorded on success only. */
+			KUNIT_EXPECT_NULL(test, c->producer ? fp.p.eventfd : fc.c.eventfd);
+#endif
 			if (c->producer)
 				irq_bypass_unregister_producer(&fp.p);
 			else
@@ -245,11 +260,11 @@ static void growth_allocation_fails(struct kunit *test)
 
 	for (i = 0; i < FS_GROW; i++) {
 		pair_init(&fp[i], &fc[i]);
-		fp[i].p.token = &grow_tokens[i];
-		fc[i].c.token = &grow_tokens[i];
+		fp[i].token = &grow_tokens[i];
+		fc[i].token = &grow_tokens[i];
 
 		current->fail_nth = 2;
-		ret = irq_bypass_register_producer(&fp[i].p);
+		ret = fprod_register(&fp[i]);
 		hits += !current->fail_nth;
 		current->fail_nth = 0;
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "producer %d", i);
@@ -259,7 +274,7 @@ static void growth_allocation_fails(struct kunit *test)
 	kunit_info(test, "%d registrations could not grow the index\n", hits);
 
 	for (i = 0; i < FS_GROW; i++) {
-		KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&fc[i].c), 0);
+		KUNIT_EXPECT_EQ(test, fcons_register(&fc[i]), 0);
 		KUNIT_EXPECT_PTR_EQ(test, fp[i].partner, &fc[i].c);
 	}
 	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 2 * FS_GROW);

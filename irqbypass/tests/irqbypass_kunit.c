@@ -5,7 +5,8 @@
  * It lives in its own module because a module's suites run before its
  * module_init: loading this one after irqbypass.ko tests the manager as
  * its users see it, through the four exported functions and the callbacks
- * the manager makes.
+ * the manager makes. It is built for either API generation
+ * (irqbypass_api.h), against the manager built for the same one.
  */
 
 #include <kunit/test.h>
@@ -18,6 +19,7 @@
 #include <linux/sched.h>
 
 #include "../internal.h"
+#include "irqbypass_api.h"
 
 MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
 
@@ -36,6 +38,8 @@ struct oplog {
 
 struct tprod {
 	struct irq_bypass_producer p;
+	void *token;			/* what it registers with */
+	int irq;
 	struct kunit *test;
 	struct oplog *log;
 	struct tcons *partner;		/* set by add_consumer, cleared by del */
@@ -49,6 +53,7 @@ struct tprod {
 
 struct tcons {
 	struct irq_bypass_consumer c;
+	void *token;
 	struct kunit *test;
 	struct oplog *log;
 	struct tprod *partner;		/* set by add_producer, cleared by del */
@@ -170,8 +175,8 @@ static void tprod_init(struct kunit *test, struct tprod *tp, void *token,
 	memset(tp, 0, sizeof(*tp));
 	tp->test = test;
 	tp->log = log;
-	tp->p.token = token;
-	tp->p.irq = irq;
+	tp->token = token;
+	tp->irq = irq;
 	tp->p.add_consumer = tprod_add;
 	tp->p.del_consumer = tprod_del;
 	tp->p.stop = tprod_stop;
@@ -184,11 +189,21 @@ static void tcons_init(struct kunit *test, struct tcons *tc, void *token,
 	memset(tc, 0, sizeof(*tc));
 	tc->test = test;
 	tc->log = log;
-	tc->c.token = token;
+	tc->token = token;
 	tc->c.add_producer = tcons_add;
 	tc->c.del_producer = tcons_del;
 	tc->c.stop = tcons_stop;
 	tc->c.start = tcons_start;
+}
+
+static int reg_prod(struct tprod *tp)
+{
+	return irqbp_test_register_producer(&tp->p, tp->token, tp->irq);
+}
+
+static int reg_cons(struct tcons *tc)
+{
+	return irqbp_test_register_consumer(&tc->c, tc->token);
 }
 
 /* Distinct tokens that are never dereferenced, as with an eventfd_ctx. */
@@ -213,11 +228,39 @@ static const enum op disconnect_ops[] = {
 	P_STOP, C_STOP, C_DEL, P_DEL, C_START, P_START,
 };
 
+/*
+ * What the structures record of a registration since v6.17, as the
+ * kernel's header documents it: the eventfd (and the producer's irq) while
+ * registered, the partner while paired. Up to v6.16 they record nothing:
+ * the node is the manager's own.
+ */
+static void assert_prod_records(struct kunit *test, const struct tprod *tp,
+				bool registered, const struct tcons *partner)
+{
+#ifdef IRQBP_EVENTFD_API
+	KUNIT_ASSERT_PTR_EQ(test, tp->p.eventfd, registered ? tp->token : NULL);
+	KUNIT_ASSERT_PTR_EQ(test, tp->p.consumer, partner ? &partner->c : NULL);
+	if (registered)
+		KUNIT_ASSERT_EQ(test, tp->p.irq, tp->irq);
+#endif
+}
+
+static void assert_cons_records(struct kunit *test, const struct tcons *tc,
+				bool registered, const struct tprod *partner)
+{
+#ifdef IRQBP_EVENTFD_API
+	KUNIT_ASSERT_PTR_EQ(test, tc->c.eventfd, registered ? tc->token : NULL);
+	KUNIT_ASSERT_PTR_EQ(test, tc->c.producer, partner ? &partner->p : NULL);
+#endif
+}
+
 static void expect_paired(struct kunit *test, struct tprod *tp,
 			  struct tcons *tc)
 {
 	KUNIT_EXPECT_PTR_EQ(test, tp->partner, tc);
 	KUNIT_EXPECT_PTR_EQ(test, tc->partner, tp);
+	assert_prod_records(test, tp, true, tc);
+	assert_cons_records(test, tc, true, tp);
 }
 
 /* Producers and consumers registered, from the manager's counters. */
@@ -230,9 +273,10 @@ static void invalid_producer(struct kunit *test)
 {
 	struct tprod tp;
 
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, irqbp_test_register_producer(NULL, TOKEN(0), 1), -EINVAL);
 	tprod_init(test, &tp, NULL, 1, NULL);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp.p), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_prod(&tp), -EINVAL);
+	assert_prod_records(test, &tp, false, NULL);
 	/* Unregistering what was refused, or NULL, is a no-op. */
 	irq_bypass_unregister_producer(&tp.p);
 	irq_bypass_unregister_producer(NULL);
@@ -243,17 +287,18 @@ static void invalid_consumer(struct kunit *test)
 {
 	struct tcons tc;
 
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, irqbp_test_register_consumer(NULL, TOKEN(0)), -EINVAL);
 	tcons_init(test, &tc, NULL, NULL);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&tc.c), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_cons(&tc), -EINVAL);
 
 	tcons_init(test, &tc, TOKEN(0), NULL);
 	tc.c.add_producer = NULL;
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&tc.c), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_cons(&tc), -EINVAL);
 
 	tcons_init(test, &tc, TOKEN(0), NULL);
 	tc.c.del_producer = NULL;
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&tc.c), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_cons(&tc), -EINVAL);
+	assert_cons_records(test, &tc, false, NULL);
 
 	irq_bypass_unregister_consumer(&tc.c);
 	irq_bypass_unregister_consumer(NULL);
@@ -268,16 +313,20 @@ static void connect_producer_first(struct kunit *test)
 	tprod_init(test, &tp, TOKEN(1), 10, &log);
 	tcons_init(test, &tc, TOKEN(1), &log);
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
 	KUNIT_EXPECT_EQ(test, log.n, 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	assert_prod_records(test, &tp, true, NULL);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
 	expect_ops(test, &log, connect_ops, ARRAY_SIZE(connect_ops));
 	expect_paired(test, &tp, &tc);
 
 	log.n = 0;
 	irq_bypass_unregister_consumer(&tc.c);
 	expect_ops(test, &log, disconnect_ops, ARRAY_SIZE(disconnect_ops));
+	assert_cons_records(test, &tc, false, NULL);
+	assert_prod_records(test, &tp, true, NULL);
 	irq_bypass_unregister_producer(&tp.p);
+	assert_prod_records(test, &tp, false, NULL);
 	KUNIT_EXPECT_EQ(test, log.n, (int)ARRAY_SIZE(disconnect_ops));
 }
 
@@ -290,9 +339,10 @@ static void connect_consumer_first(struct kunit *test)
 	tprod_init(test, &tp, TOKEN(2), 11, &log);
 	tcons_init(test, &tc, TOKEN(2), &log);
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
 	KUNIT_EXPECT_EQ(test, log.n, 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	assert_cons_records(test, &tc, true, NULL);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
 	expect_ops(test, &log, connect_ops, ARRAY_SIZE(connect_ops));
 	expect_paired(test, &tp, &tc);
 
@@ -300,7 +350,10 @@ static void connect_consumer_first(struct kunit *test)
 	irq_bypass_unregister_producer(&tp.p);
 	expect_ops(test, &log, disconnect_ops, ARRAY_SIZE(disconnect_ops));
 	KUNIT_EXPECT_NULL(test, tc.partner);
+	assert_prod_records(test, &tp, false, NULL);
+	assert_cons_records(test, &tc, true, NULL);
 	irq_bypass_unregister_consumer(&tc.c);
+	assert_cons_records(test, &tc, false, NULL);
 	KUNIT_EXPECT_EQ(test, log.n, (int)ARRAY_SIZE(disconnect_ops));
 }
 
@@ -321,8 +374,8 @@ static void optional_callbacks(struct kunit *test)
 	tc.c.stop = NULL;
 	tc.c.start = NULL;
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
 	KUNIT_EXPECT_PTR_EQ(test, tc.partner, &tp);
 	irq_bypass_unregister_producer(&tp.p);
 	irq_bypass_unregister_consumer(&tc.c);
@@ -385,11 +438,11 @@ static void connect_fails(struct kunit *test)
 		tp.fail_add = -ENOSPC;
 
 	if (fc->producer_last) {
-		KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
-		ret = irq_bypass_register_producer(&tp.p);
+		KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
+		ret = reg_prod(&tp);
 	} else {
-		KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
-		ret = irq_bypass_register_consumer(&tc.c);
+		KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
+		ret = reg_cons(&tc);
 	}
 	KUNIT_EXPECT_EQ(test, ret, fc->consumer_fails ? -EIO : -ENOSPC);
 	if (!fc->consumer_fails)
@@ -408,6 +461,8 @@ static void connect_fails(struct kunit *test)
 	tp.partner = NULL;
 	/* Only the surviving registration is left. */
 	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 1);
+	assert_prod_records(test, &tp, !fc->producer_last, NULL);
+	assert_cons_records(test, &tc, fc->producer_last, NULL);
 
 	/* The failed side is not registered: unregistering it changes nothing. */
 	log.n = 0;
@@ -421,9 +476,9 @@ static void connect_fails(struct kunit *test)
 	tp.fail_add = 0;
 	tc.fail_add = 0;
 	if (fc->producer_last)
-		ret = irq_bypass_register_producer(&tp.p);
+		ret = reg_prod(&tp);
 	else
-		ret = irq_bypass_register_consumer(&tc.c);
+		ret = reg_cons(&tc);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_PTR_EQ(test, tc.partner, &tp);
 
@@ -445,10 +500,10 @@ static void token_busy(struct kunit *test)
 	tcons_init(test, &tc1, TOKEN(5), NULL);
 	tcons_init(test, &tc2, TOKEN(5), NULL);
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp1.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc1.c), 0);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp2.p), -EBUSY);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&tc2.c), -EBUSY);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp1), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc1), 0);
+	KUNIT_EXPECT_EQ(test, reg_prod(&tp2), -EBUSY);
+	KUNIT_EXPECT_EQ(test, reg_cons(&tc2), -EBUSY);
 	KUNIT_EXPECT_EQ(test, tp2.stops + tc2.stops, 0);
 	KUNIT_EXPECT_EQ(test, tp1.stops, 1);
 
@@ -472,16 +527,21 @@ static void object_busy(struct kunit *test)
 
 	tprod_init(test, &tp, TOKEN(6), 16, NULL);
 	tcons_init(test, &tc, TOKEN(7), NULL);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp.p), -EBUSY);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_consumer(&tc.c), -EBUSY);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
+	KUNIT_EXPECT_EQ(test, reg_prod(&tp), IRQBP_TEST_ERR_REGISTERED);
+	KUNIT_EXPECT_EQ(test, reg_cons(&tc), IRQBP_TEST_ERR_REGISTERED);
 
-	tp.p.token = TOKEN(7);
-	KUNIT_EXPECT_EQ(test, irq_bypass_register_producer(&tp.p), -EBUSY);
+	tp.token = TOKEN(7);
+	KUNIT_EXPECT_EQ(test, reg_prod(&tp), IRQBP_TEST_ERR_REGISTERED);
 	KUNIT_EXPECT_NULL(test, tc.partner);
 	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + 2);
-	tp.p.token = TOKEN(6);
+#ifdef IRQBP_EVENTFD_API
+	/* The refusal changed nothing the structure records. */
+	KUNIT_EXPECT_PTR_EQ(test, tp.p.eventfd, TOKEN(6));
+	KUNIT_EXPECT_EQ(test, tp.p.irq, 16);
+	KUNIT_EXPECT_NULL(test, tp.p.consumer);
+#endif
 
 	irq_bypass_unregister_producer(&tp.p);
 	irq_bypass_unregister_consumer(&tc.c);
@@ -507,7 +567,7 @@ static void no_module_reference(struct kunit *test)
 	refs = module_refcount(manager);
 
 	tprod_init(test, &tp, TOKEN(24), 34, NULL);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
 	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
 	irq_bypass_unregister_producer(&tp.p);
 	KUNIT_EXPECT_EQ(test, module_refcount(manager), refs);
@@ -527,17 +587,24 @@ static void unregister_by_identity(struct kunit *test)
 	tprod_init(test, &stranger, TOKEN(8), 18, NULL);
 	tcons_init(test, &tc, TOKEN(8), NULL);
 	tcons_init(test, &cstranger, TOKEN(8), NULL);
+#ifndef IRQBP_EVENTFD_API
+	/* Strangers that carry the token, never registered. */
+	stranger.p.token = TOKEN(8);
+	cstranger.c.token = TOKEN(8);
+#endif
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
 
 	irq_bypass_unregister_producer(&stranger.p);
 	irq_bypass_unregister_consumer(&cstranger.c);
 	expect_paired(test, &tp, &tc);
 	KUNIT_EXPECT_EQ(test, tp.stops, 1);
 
+#ifndef IRQBP_EVENTFD_API
 	/* A producer is found even if its token changed after registration. */
 	tp.p.token = TOKEN(9);
+#endif
 	irq_bypass_unregister_producer(&tp.p);
 	KUNIT_EXPECT_NULL(test, tc.partner);
 	KUNIT_EXPECT_EQ(test, tc.dels, 1);
@@ -561,19 +628,19 @@ static void repair_after_unregister(struct kunit *test)
 	tcons_init(test, &tc1, TOKEN(10), NULL);
 	tcons_init(test, &tc2, TOKEN(10), NULL);
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp1.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc1.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp1), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc1), 0);
 	irq_bypass_unregister_producer(&tp1.p);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp2.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp2), 0);
 	expect_paired(test, &tp2, &tc1);
 
 	irq_bypass_unregister_consumer(&tc1.c);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc2.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc2), 0);
 	expect_paired(test, &tp2, &tc2);
 
 	/* The first producer may come back once the token is free again. */
 	irq_bypass_unregister_producer(&tp2.p);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp1.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp1), 0);
 	expect_paired(test, &tp1, &tc2);
 
 	irq_bypass_unregister_consumer(&tc2.c);
@@ -603,16 +670,16 @@ static void many_tokens(struct kunit *test)
 		tprod_init(test, &tp[i], TOKEN(i), 100 + i, NULL);
 		tcons_init(test, &tc[i], TOKEN(i), NULL);
 		if (i % 2)
-			KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc[i].c), 0);
+			KUNIT_ASSERT_EQ(test, reg_cons(&tc[i]), 0);
 		else
-			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
+			KUNIT_ASSERT_EQ(test, reg_prod(&tp[i]), 0);
 	}
 	KUNIT_EXPECT_EQ(test, nr_registered(test), refs + MANY);
 	for (i = 0; i < MANY; i++) {
 		if (i % 2)
-			KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp[i].p), 0);
+			KUNIT_ASSERT_EQ(test, reg_prod(&tp[i]), 0);
 		else
-			KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc[i].c), 0);
+			KUNIT_ASSERT_EQ(test, reg_cons(&tc[i]), 0);
 	}
 	for (i = 0; i < MANY; i++)
 		expect_paired(test, &tp[i], &tc[i]);
@@ -642,7 +709,7 @@ static int registrar_fn(void *data)
 	if (r->unregister)
 		irq_bypass_unregister_consumer(&r->tc->c);
 	else
-		r->ret = irq_bypass_register_consumer(&r->tc->c);
+		r->ret = reg_cons(r->tc);
 	complete(&r->done);
 	return 0;
 }
@@ -696,8 +763,8 @@ static void concurrent_tokens(struct kunit *test)
 	tpa.block = &block;
 	tpa.entered = &entered;
 
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tpa.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tpb.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tpa), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tpb), 0);
 
 	/* No assertion may leave a thread blocked: only expectations here. */
 	registrar_start(test, &slow, &tca);
@@ -746,7 +813,7 @@ static void unregister_waits_for_registration(struct kunit *test)
 	tcons_init(test, &tc, TOKEN(22), NULL);
 	tp.block = &block;
 	tp.entered = &entered;
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
 
 	/* Only expectations while a thread may be blocked. */
 	registrar_start(test, &reg, &tc);
@@ -786,8 +853,8 @@ static void unregister_waits_for_unregistration(struct kunit *test)
 
 	tprod_init(test, &tp, TOKEN(23), 33, NULL);
 	tcons_init(test, &tc, TOKEN(23), NULL);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_producer(&tp.p), 0);
-	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.c), 0);
+	KUNIT_ASSERT_EQ(test, reg_prod(&tp), 0);
+	KUNIT_ASSERT_EQ(test, reg_cons(&tc), 0);
 	tp.del_block = &block;
 	tp.del_entered = &entered;
 
@@ -839,7 +906,7 @@ static void growth_never_fails_registration(struct kunit *test)
 
 	current->fail_nth = 1;
 	for (i = 0; i < GROW; i++)
-		ret[i] = irq_bypass_register_producer(&tp[i].p);
+		ret[i] = reg_prod(&tp[i]);
 	injected = !current->fail_nth;
 	current->fail_nth = 0;
 
@@ -892,12 +959,14 @@ static void stress_check(struct kunit *test, const struct stress_model *m,
 			want_c = &tc[m->cons_of[t]];
 		KUNIT_ASSERT_PTR_EQ(test, tp[i].partner, want_c);
 		KUNIT_ASSERT_EQ(test, tp[i].stops, tp[i].starts);
+		assert_prod_records(test, &tp[i], t >= 0, want_c);
 
 		t = m->cons_token[i];
 		if (t >= 0 && m->prod_of[t] >= 0)
 			want_p = &tp[m->prod_of[t]];
 		KUNIT_ASSERT_PTR_EQ(test, tc[i].partner, want_p);
 		KUNIT_ASSERT_EQ(test, tc[i].stops, tc[i].starts);
+		assert_cons_records(test, &tc[i], t >= 0, want_p);
 	}
 }
 
@@ -934,17 +1003,19 @@ static void random_stress(struct kunit *test)
 
 		if (producer && reg) {
 			if (m->prod_token[i] < 0)
-				tp[i].p.token = TOKEN(100 + t);
+				tp[i].token = TOKEN(100 + t);
 			else
 				t = m->prod_token[i];
 			tp[i].fail_add = fail ? -EIO : 0;
-			if (m->prod_token[i] >= 0 || m->prod_of[t] >= 0)
+			if (m->prod_token[i] >= 0)
+				want = IRQBP_TEST_ERR_REGISTERED;
+			else if (m->prod_of[t] >= 0)
 				want = -EBUSY;
 			else if (m->cons_of[t] >= 0)
 				want = tp[i].fail_add ?: tc[m->cons_of[t]].fail_add;
 			else
 				want = 0;
-			ret = irq_bypass_register_producer(&tp[i].p);
+			ret = reg_prod(&tp[i]);
 			KUNIT_ASSERT_EQ_MSG(test, ret, want, "op %d", n);
 			if (!ret) {
 				m->prod_token[i] = t;
@@ -961,17 +1032,19 @@ static void random_stress(struct kunit *test)
 			}
 		} else if (reg) {
 			if (m->cons_token[i] < 0)
-				tc[i].c.token = TOKEN(100 + t);
+				tc[i].token = TOKEN(100 + t);
 			else
 				t = m->cons_token[i];
 			tc[i].fail_add = fail ? -ENXIO : 0;
-			if (m->cons_token[i] >= 0 || m->cons_of[t] >= 0)
+			if (m->cons_token[i] >= 0)
+				want = IRQBP_TEST_ERR_REGISTERED;
+			else if (m->cons_of[t] >= 0)
 				want = -EBUSY;
 			else if (m->prod_of[t] >= 0)
 				want = tp[m->prod_of[t]].fail_add ?: tc[i].fail_add;
 			else
 				want = 0;
-			ret = irq_bypass_register_consumer(&tc[i].c);
+			ret = reg_cons(&tc[i]);
 			KUNIT_ASSERT_EQ_MSG(test, ret, want, "op %d", n);
 			if (!ret) {
 				m->cons_token[i] = t;
@@ -997,7 +1070,8 @@ static void random_stress(struct kunit *test)
 		irq_bypass_unregister_consumer(&tc[i].c);
 	}
 	KUNIT_EXPECT_EQ(test, nr_registered(test), refs);
-	kunit_info(test, "%d random operations matched the model\n", n);
+	kunit_info(test, "%d random operations matched the model (%s)\n", n,
+		   IRQBP_TEST_API);
 }
 
 static struct kunit_case irqbypass_cases[] = {
