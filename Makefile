@@ -166,4 +166,4 @@ clean: ## remove what the build made, but the cached kernel source and UML kerne
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/bench clean
 	$(MAKE) -C harness OUT=$(BUILD)/harness clean
-	rm -rf $(BUILD)/uml-modules $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests $(BUILD)/bench
+	rm -rf $(BUILD)/uml-modules $(BUILD)/uml-modules-eventfd $(BUILD)/uml-eventfd-include $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests $(BUILD)/bench
