@@ -95,9 +95,13 @@ root() {
 	local kver=$1 r=$cache/$1/root
 	if [ "$(cat "$r/.complete" 2>/dev/null)" != "$root_packages" ]; then
 		command -v mmdebstrap > /dev/null || die "mmdebstrap is missing (make deps)"
+		if [ -d "$r" ]; then
+			say "remaking the build root of $kver: its package list changed"
+		else
+			say "making the $(suite_of "$kver") build root of $kver (once)"
+		fi
 		rm -rf "$r"
 		mkdir -p "$(dirname "$r")"
-		say "making the $(suite_of "$kver") build root of $kver (once)"
 		sources_of "$(suite_of "$kver")" |
 			mmdebstrap --quiet --variant=apt \
 				--aptopt='Acquire::Check-Valid-Until "false"' \
