@@ -40,17 +40,30 @@ KC_CHECK_FIELD(reason);
 static struct workqueue_struct *kc_wq;
 
 /*
- * The chip on @irq's hierarchy that takes a vCPU affinity, and whether its
- * argument is one we speak: a VT-d posting descriptor (Intel's interrupt
- * remapping, the model's posting flavour) or a GIC's forwarding to a vCPU
- * (GICv3, the model's GIC flavour). Other chips, AMD's among them, take
- * other formats: never hand them ours. *@posting: the chip can post now.
+ * The chips whose vCPU affinity argument we speak: a VT-d posting
+ * descriptor (Intel's interrupt remapping, the model's posting flavour) or
+ * a GIC's forwarding to a vCPU (GICv3, the model's GIC flavour). Other
+ * chips, AMD's among them, take other formats: never hand them ours.
+ */
+static const struct kc_known_chip {
+	const char *name;
+	enum kc_chip kind;
+	bool own_remapping;	/* posts without an IOMMU: the model's chip */
+} kc_known_chips[] = {
+	{ "INTEL-IR", KC_CHIP_POSTS, false },
+	{ "icm-post", KC_CHIP_POSTS, true },
+	{ "GICv3", KC_CHIP_FORWARDS, false },
+	{ "icm-gic", KC_CHIP_FORWARDS, false },
+};
+
+/*
+ * The kind of the chip on @irq's hierarchy that takes a vCPU affinity.
+ * *@posting: the chip can post now.
  */
 static enum kc_chip kc_chip_kind(int irq, bool *posting)
 {
-	static const char *const posts[] = { "INTEL-IR", "icm-post" };
-	static const char *const forwards[] = { "GICv3", "icm-gic" };
 	struct irq_data *data = irq_get_irq_data(irq);
+	int i;
 
 #ifdef CONFIG_IRQ_REMAP
 	*posting = irq_remapping_cap(IRQ_POSTING_CAP);
@@ -66,14 +79,12 @@ static enum kc_chip kc_chip_kind(int irq, bool *posting)
 	}
 	if (!data)
 		return KC_CHIP_OTHER;
-	if (match_string(posts, ARRAY_SIZE(posts), data->chip->name) >= 0) {
-		/* The model's chip is its own remapping unit. */
-		if (!strcmp(data->chip->name, "icm-post"))
-			*posting = true;
-		return KC_CHIP_POSTS;
+	for (i = 0; i < ARRAY_SIZE(kc_known_chips); i++) {
+		if (strcmp(data->chip->name, kc_known_chips[i].name))
+			continue;
+		*posting |= kc_known_chips[i].own_remapping;
+		return kc_known_chips[i].kind;
 	}
-	if (match_string(forwards, ARRAY_SIZE(forwards), data->chip->name) >= 0)
-		return KC_CHIP_FORWARDS;
 	pr_info_once("irq %d: chip %s takes a vCPU affinity we do not speak: not posted\n",
 		     irq, data->chip->name);
 	return KC_CHIP_FOREIGN;
