@@ -20,6 +20,8 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
+#include <irqbypass/vfio_set_irqs.h>
+
 #include "producer.h"
 
 #define VPP_NAME "vfio_pci_producer"
@@ -106,46 +108,6 @@ static long vpp_ioctl_get_irq_info(struct vpp_device *vdev,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/*
- * The checks of vfio_set_irqs_validate_and_prepare(), in its order and with
- * its errors, against the @max vectors the device offers on the index. On
- * success *@data_size is the size of the data following the header.
- */
-static int vpp_validate_set_irqs(const struct vfio_irq_set *hdr, u32 max,
-				 size_t *data_size)
-{
-	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
-	size_t size;
-
-	if (hdr->argsz < minsz || hdr->index >= VFIO_PCI_NUM_IRQS ||
-	    hdr->count >= U32_MAX - hdr->start ||
-	    (hdr->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
-			    VFIO_IRQ_SET_ACTION_TYPE_MASK)))
-		return -EINVAL;
-
-	if (hdr->start >= max || hdr->start + hdr->count > max)
-		return -EINVAL;
-
-	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		size = 0;
-		break;
-	case VFIO_IRQ_SET_DATA_BOOL:
-		size = sizeof(u8);
-		break;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
-		size = sizeof(s32);
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	*data_size = size * hdr->count;
-	if (hdr->argsz - minsz < *data_size)
-		return -EINVAL;
-	return 0;
-}
-
 /* VFIO has no MSI masking: triggers only, anything else is -ENOTTY. */
 static bool vpp_is_msi_trigger(const struct vfio_irq_set *hdr)
 {
@@ -167,8 +129,8 @@ static long vpp_ioctl_set_irqs(struct vpp_device *vdev,
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
 
-	ret = vpp_validate_set_irqs(&hdr, vpp_irq_count(vdev, hdr.index),
-				    &data_size);
+	ret = irqbp_validate_set_irqs(&hdr, vpp_irq_count(vdev, hdr.index),
+				      VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;
 

@@ -24,6 +24,8 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
+#include <irqbypass/vfio_set_irqs.h>
+
 #include "producer.h"
 
 #define VPLP_NAME "vfio_platform_producer"
@@ -119,47 +121,6 @@ static long vplp_ioctl_get_irq_info(struct vplp_device *vdev,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/*
- * The checks of vfio_set_irqs_validate_and_prepare(), in its order and with
- * its errors, as VFIO platform calls it: both the index and the irqs
- * start..start + count are checked against the number of lines @num_irqs.
- * On success *@data_size is the size of the data following the header.
- */
-static int vplp_validate_set_irqs(const struct vfio_irq_set *hdr,
-				  u32 num_irqs, size_t *data_size)
-{
-	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
-	size_t size;
-
-	if (hdr->argsz < minsz || hdr->index >= num_irqs ||
-	    hdr->count >= U32_MAX - hdr->start ||
-	    (hdr->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
-			    VFIO_IRQ_SET_ACTION_TYPE_MASK)))
-		return -EINVAL;
-
-	if (hdr->start >= num_irqs || hdr->start + hdr->count > num_irqs)
-		return -EINVAL;
-
-	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		size = 0;
-		break;
-	case VFIO_IRQ_SET_DATA_BOOL:
-		size = sizeof(u8);
-		break;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
-		size = sizeof(s32);
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	*data_size = size * hdr->count;
-	if (hdr->argsz - minsz < *data_size)
-		return -EINVAL;
-	return 0;
-}
-
 static long vplp_ioctl_set_irqs(struct vplp_device *vdev,
 				struct vfio_irq_set __user *arg)
 {
@@ -172,7 +133,9 @@ static long vplp_ioctl_set_irqs(struct vplp_device *vdev,
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
 
-	ret = vplp_validate_set_irqs(&hdr, vdev->num_irqs, &data_size);
+	/* As VFIO platform calls it: the lines bound both. */
+	ret = irqbp_validate_set_irqs(&hdr, vdev->num_irqs, vdev->num_irqs,
+				      &data_size);
 	if (ret)
 		return ret;
 
