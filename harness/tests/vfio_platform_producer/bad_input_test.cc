@@ -11,12 +11,9 @@
 
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <fcntl.h>
 #include <memory>
-#include <random>
 #include <sstream>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bad_calls.h"
@@ -186,16 +183,8 @@ TEST_F(PlatformBadInput, ListedCallsLeaveStateIntact)
 	EXPECT_EQ(ioctl_errno(dev.get(), VFIO_DEVICE_RESET, nullptr), ENOTTY);
 	EXPECT_EQ(ioctl_errno(dev.get(), VFIO_GET_API_VERSION, nullptr), ENOTTY);
 
-	// A valid header whose fd lies on an unreadable page.
-	long page = sysconf(_SC_PAGESIZE);
-	char *pages = static_cast<char *>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
-					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-	ASSERT_NE(pages, MAP_FAILED);
-	ASSERT_EQ(mprotect(pages + page, page, PROT_NONE), 0);
-	auto *hdr = reinterpret_cast<struct vfio_irq_set *>(pages + page - kIrqSetMinsz);
-	*hdr = { kIrqSetMinsz + 4, efdf, kEdgeLine, 0, 1 };
-	EXPECT_EQ(ioctl_errno(dev.get(), VFIO_DEVICE_SET_IRQS, hdr), EFAULT);
-	munmap(pages, 2 * page);
+	EXPECT_EQ(set_irqs_fd_unreadable(dev.get(), efdf, kEdgeLine), EFAULT)
+		<< "a valid header whose fd lies on an unreadable page";
 
 	expect_intact();
 }
@@ -246,37 +235,16 @@ int vfio_verdict(const struct vfio_irq_set &h, std::int32_t fd, const BadFds &ba
 TEST_F(PlatformBadInput, RandomizedMalformedCalls)
 {
 	constexpr int kCalls = 12000;
-	const char *seed_env = getenv("VPLP_SEED");
-	unsigned int seed = seed_env ? strtoul(seed_env, nullptr, 0) : std::random_device()();
-	std::mt19937 rng(seed);
-	int issued = 0, info_calls = 0, mismatches = 0;
-
-	RecordProperty("seed", std::to_string(seed));
-	std::cout << "VPLP_SEED=" << seed << std::endl;
-
-	auto pick = [&](std::initializer_list<std::uint32_t> common, unsigned int pct) {
-		if (rng() % 100 < pct)
-			return *(common.begin() + rng() % common.size());
-		return (std::uint32_t)rng();
-	};
-	const std::int32_t fd_pool[] = { -1,
-					 -2,
-					 INT_MIN,
-					 bad->closed,
-					 bad->pipe_r.get(),
-					 bad->pipe_w.get(),
-					 bad->devnull.get(),
-					 dev.get(),
-					 1 << 20,
-					 INT_MAX };
+	MalformedCalls fuzz("VPLP_SEED", *bad, dev.get());
+	int issued = 0, info_calls = 0;
 
 	while (issued < kCalls) {
-		if (rng() % 8 == 0) {
+		if (fuzz.rng() % 8 == 0) {
 			struct vfio_irq_info info = {};
 			struct vfio_device_info dinfo = {};
-			std::uint32_t argsz = pick({ 0, 1, 8, 15, 16, 20, 32 }, 90);
-			std::uint32_t index = pick({ 0, 1, 2, 3, 4, 5, 9 }, 70);
-			bool device = rng() % 4 == 0;
+			std::uint32_t argsz = fuzz.pick({ 0, 1, 8, 15, 16, 20, 32 }, 90);
+			std::uint32_t index = fuzz.pick({ 0, 1, 2, 3, 4, 5, 9 }, 70);
+			bool device = fuzz.rng() % 4 == 0;
 			int err;
 
 			if (device && argsz >= kDeviceInfoMinsz)
@@ -285,7 +253,7 @@ TEST_F(PlatformBadInput, RandomizedMalformedCalls)
 				continue;
 			err = device ? vfio_get_device_info(dev.get(), &dinfo, argsz)
 				     : vfio_get_irq_info(dev.get(), index, &info, argsz);
-			if (err != EINVAL && mismatches++ < 10)
+			if (err != EINVAL && fuzz.mismatches++ < 10)
 				ADD_FAILURE() << (device ? "GET_INFO" : "GET_IRQ_INFO") << " argsz "
 					      << argsz << " index " << index << ": errno " << err;
 			issued++;
@@ -293,42 +261,24 @@ TEST_F(PlatformBadInput, RandomizedMalformedCalls)
 			continue;
 		}
 
-		struct vfio_irq_set h = {};
-		std::vector<std::int32_t> fds(4);
-		std::uint32_t data_type = 1u << (rng() % 3);
-		std::uint32_t action = 1u << (3 + rng() % 3);
-
-		switch (rng() % 6) {
-		case 0: action = pick({ 0, 3u << 3, 5u << 3, 6u << 3, 7u << 3 }, 100); break;
-		case 1: data_type = pick({ 0, 3, 5, 6, 7 }, 100); break;
-		case 2: data_type |= 1u << (6 + rng() % 26); break;
-		default: break;
-		}
-		h.flags = data_type | action;
-		h.index = pick({ 0, 1, 2, 3, 3, 4, 5, ~0u }, 85);
-		h.start = pick({ 0, 0, 0, 1, 2, 3, 4, ~0u, ~0u - 1, 0x80000000u }, 85);
-		h.count = pick({ 0, 1, 1, 1, 2, 3, 4, 5, ~0u, ~0u - 1, 0x40000000u }, 85);
-		for (auto &fd : fds)
-			fd = fd_pool[rng() % (sizeof(fd_pool) / sizeof(fd_pool[0]))];
-		std::uint32_t exact = kIrqSetMinsz + (h.count < 4 ? h.count : 4) * 4;
-		h.argsz = pick({ exact, exact, exact, 0, kIrqSetMinsz - 1, kIrqSetMinsz,
-				 kIrqSetMinsz + 1, kIrqSetMinsz + 3, exact + 100 },
-			       90);
+		std::vector<std::int32_t> fds;
+		struct vfio_irq_set h =
+			fuzz.set_irqs({ { VFIO_IRQ_SET_ACTION_MASK, VFIO_IRQ_SET_ACTION_UNMASK,
+					  VFIO_IRQ_SET_ACTION_TRIGGER },
+					{ 0, 3u << 3, 5u << 3, 6u << 3, 7u << 3 },
+					{ 0, 1, 2, 3, 3, 4, 5, ~0u },
+					{ 0, 0, 0, 1, 2, 3, 4, ~0u, ~0u - 1, 0x80000000u },
+					{ 0, 1, 1, 1, 2, 3, 4, 5, ~0u, ~0u - 1, 0x40000000u } },
+				      fds);
 
 		int want = vfio_verdict(h, fds[0], *bad);
 		if (!want)
 			continue;
-		int got = vfio_set_irqs(dev.get(), h.flags, h.index, h.start, h.count, fds.data(),
-					fds.size() * sizeof(std::int32_t), h.argsz);
-		if (got != want && mismatches++ < 10)
-			ADD_FAILURE() << "SET_IRQS argsz " << h.argsz << " flags " << std::hex
-				      << h.flags << " index " << h.index << " start " << h.start
-				      << " count " << h.count << std::dec << " fd " << fds[0]
-				      << ": errno " << got << ", VFIO platform gives " << want;
+		fuzz.expect_set_irqs(dev.get(), h, fds, want, "VFIO platform");
 		issued++;
 	}
 
-	EXPECT_EQ(mismatches, 0);
+	EXPECT_EQ(fuzz.mismatches, 0);
 	EXPECT_GE(issued, 10000);
 	EXPECT_GT(info_calls, 0);
 	expect_intact();
