@@ -21,7 +21,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/selftests/lib.sh"
-cache=${KERNEL_CACHE:-$(build_dir)/kernels}
+cache=$(kernel_cache)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -87,7 +87,7 @@ newest() {
 
 # What a build root holds besides KVER's headers (which bring the kbuild
 # and the compiler that kernel was built with): make, and what
-# make dkms-install needs there (selftests/testhost/kernel-dkms-tests.sh).
+# make dkms-install needs there (selftests/testhost/dkms-tests.sh).
 root_packages="make kmod rsync dkms"
 
 # The build root of KVER, made again when root_packages changed.

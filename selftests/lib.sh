@@ -33,11 +33,17 @@ kdir() {
 	fi
 }
 
+# Where scripts/debian-kernel.sh keeps what it fetches and makes for each
+# Debian kernel: a directory per KVER (root, image, headers, modules).
+kernel_cache() {
+	echo "${KERNEL_CACHE:-$(build_dir)/kernels}"
+}
+
 # Where our built modules are: the project itself (built against KDIR),
 # or for a Debian kernel KVER what scripts/debian-kernel.sh built.
 mods_dir() {
 	if [ -n "${KVER:-}" ]; then
-		echo "${KERNEL_CACHE:-$(build_dir)/kernels}/$KVER/modules"
+		echo "$(kernel_cache)/$KVER/modules"
 	else
 		echo "$top"
 	fi

@@ -23,8 +23,8 @@ ok() {
 src=$top
 in_root() { "$@"; }
 if [ -n "${KVER:-}" ]; then
-	root=$(build_dir)/kernels/$KVER/root
-	image=$(build_dir)/kernels/$KVER/image
+	root=$(kernel_cache)/$KVER/root
+	image=$(kernel_cache)/$KVER/image
 	for d in proc sys dev; do
 		mount --rbind "/$d" "$root/$d"
 	done
