@@ -100,9 +100,15 @@ echo >> "$run/cmd"
 # benchmark needs its two guest threads to run at once:
 # TESTHOST_TCG_THREAD=multi.
 tcg_thread=${TESTHOST_TCG_THREAD:-single}
-append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
+# A hung guest must show its stacks: sysrq from the keyboard, the hung-task
+# detector at 60 s (soft lockups: 20 s, the default), and an NMI as a last
+# resort that panics and prints every task (Documentation/testhost.md).
+append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on sysrq_always_enabled"
+append+=" sysctl.kernel.hung_task_timeout_secs=60 unknown_nmi_panic panic_print=1"
+append+=" ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
+monitor=$dir/monitor.$$
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=$tcg_thread -cpu max -smp 2 -m 2G
-	-nographic -no-reboot
+	-nographic -no-reboot -monitor unix:"$monitor",server,nowait
 	-device intel-iommu,intremap=on
 	-device edu -device edu -device e1000e -nic none
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
@@ -117,19 +123,49 @@ if [ $shell = 1 ]; then
 	exit 0
 fi
 
+# Past the timeout: the guest's registers twice (a vCPU whose RIP never
+# moves is stuck in qemu), then the kernel's own view: sysrq l (every
+# CPU's backtrace), w (blocked tasks), t (every task), at full log level;
+# then an NMI (panics, printing every task), then quit.
+stacks() {
+	"$here/qemu-monitor.py" "$monitor" "info registers -a" "sleep 2" \
+		"info registers -a" "sendkey alt-sysrq-9" "sendkey alt-sysrq-l" \
+		"sleep 5" "sendkey alt-sysrq-w" "sleep 5" "sendkey alt-sysrq-t" \
+		"sleep 20" "nmi" "sleep 10" "quit"
+}
+
 say "booting $kver under qemu ($tcg_thread-threaded TCG), running: $*"
 start=$(date +%s)
-status=0
+rm -f "$dir/monitor.log"
 if [ $live = 1 ]; then
-	timeout "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tee "$dir/console.log" || status=$?
+	"${qemu[@]}" < /dev/null > >(tee "$dir/console.log") 2>&1 &
 else
-	timeout "$timeout" "${qemu[@]}" < /dev/null > "$dir/console.log" 2>&1 || status=$?
+	"${qemu[@]}" < /dev/null > "$dir/console.log" 2>&1 &
 fi
+qemu_pid=$!
+expired=$run.expired
+(
+	trap 'kill $sleeper 2> /dev/null; exit 0' TERM
+	sleep "$timeout" &
+	sleeper=$!
+	wait $sleeper
+	touch "$expired"
+	stacks > "$dir/monitor.log" 2>&1
+	kill "$qemu_pid" 2> /dev/null
+) &
+watchdog=$!
+wait "$qemu_pid" || true
+kill "$watchdog" 2> /dev/null || true
+wait "$watchdog" 2> /dev/null || true
+rm -f "$monitor"
+timed_out=0
+[ ! -e "$expired" ] || { timed_out=1; rm -f "$expired"; }
 say "guest ran for $(( $(date +%s) - start )) s"
 [ $live = 1 ] || cat "$run/output" 2>/dev/null || true
 
-if [ $status = 124 ]; then
-	say "FAIL: timed out after $timeout s (console: $dir/console.log)"
+if [ $timed_out = 1 ]; then
+	say "FAIL: timed out after $timeout s; the guest's stacks (sysrq l, w, t) are in $dir/console.log, its registers in $dir/monitor.log; each vCPU's RIP, twice:"
+	grep -oE '^CPU#[0-9]+|RIP=[0-9a-f]+|HLT=[01]' "$dir/monitor.log" | paste -sd ' ' | sed 's/ CPU#/\nCPU#/g' >&2
 	exit 1
 fi
 if [ ! -f "$run/status" ]; then

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Sends human-monitor (HMP) commands to a qemu started with
+# -monitor unix:<socket>,server,nowait and prints each reply. run.sh uses it
+# to ask a guest that overran its timeout for its stacks
+# (Documentation/testhost.md).
+#
+# usage: qemu-monitor.py <socket> <command>...
+#        a command "sleep <seconds>" waits instead of being sent.
+import socket
+import sys
+import time
+
+PROMPT = b"(qemu) "
+
+
+def read_prompt(sock):
+    data = b""
+    while not data.endswith(PROMPT):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data[: -len(PROMPT)] if data.endswith(PROMPT) else data
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__ or "usage: qemu-monitor.py <socket> <command>...",
+              file=sys.stderr)
+        return 2
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(30)
+    sock.connect(sys.argv[1])
+    read_prompt(sock)  # the banner
+    for cmd in sys.argv[2:]:
+        if cmd.startswith("sleep "):
+            time.sleep(float(cmd.split()[1]))
+            continue
+        print("(qemu) " + cmd, flush=True)
+        sock.sendall(cmd.encode() + b"\n")
+        reply = read_prompt(sock).decode(errors="replace")
+        # The monitor echoes the command line first.
+        lines = reply.replace("\r", "").split("\n")
+        print("\n".join(line for line in lines[1:] if line.strip()),
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
