@@ -3,7 +3,8 @@
 # The two commands users start with are `make demo` and `make check`;
 # `make help` lists every target. KDIR (the kernel build tree) and BUILD
 # (where everything generated goes, default build/) are found by
-# selftests/lib.sh and may be set on the command line.
+# selftests/lib.sh and may be set on the command line, as IRQBYPASS_CACHE
+# (what is fetched and built once, kept across clones: ~/.cache/irqbypass).
 
 LIB := selftests/lib.sh
 KDIR ?= $(shell $(LIB) kdir)
@@ -23,7 +24,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 .PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format \
 	style check-kunit harness selftests check-testhost shell check demo deps \
-	bench help clean
+	bench help clean clean-cache
 
 all: modules ## the modules, built against KDIR, and their ABI check
 
@@ -61,7 +62,7 @@ else
 	scripts/check-symvers.sh $(KDIR)/Module.symvers $(CURDIR)/Module.symvers
 endif
 
-linux-source: ## unpack Debian's linux-source-6.1 under BUILD (checkpatch, UML, kselftest)
+linux-source: ## unpack Debian's linux-source-6.1 in the cache (checkpatch, UML, kselftest)
 	$(LIB) unpack_linux_source
 
 # --strict, less two checks that misfire on kernel idioms: MACRO_ARG_REUSE
@@ -162,8 +163,10 @@ help: ## this list
 	@echo "make [target] [KDIR=<kernel build tree> | KVER=<Debian kernel ABI name>] [BUILD=<dir>]"
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-clean: ## remove what the build made, but the cached kernel source and UML kernel
+clean: ## remove what the build made here; the cache stays (clean-cache)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/bench clean
-	$(MAKE) -C harness OUT=$(BUILD)/harness clean
-	rm -rf $(BUILD)/uml-modules $(BUILD)/uml-modules-eventfd $(BUILD)/uml-eventfd-include $(BUILD)/kunit $(BUILD)/testhost $(BUILD)/selftests $(BUILD)/bench
+	rm -rf $(BUILD)
+
+clean-cache: ## empty the cache outside the clone: kernels, build roots, kernel source, UML
+	rm -rf "$$($(LIB) cache_dir)"

@@ -7,7 +7,7 @@
 # modules are built in a minimal build root of its own release, made with
 # mmdebstrap, because a newer release's kbuild and compiler do not run on
 # Debian 12; its image and stock modules are unpacked for the test host.
-# Everything is cached under $KERNEL_CACHE (default $BUILD/kernels).
+# Everything is cached under kernels/ of the cache (selftests/lib.sh).
 #
 # usage: debian-kernel.sh newest SUITE REGEX  the newest KVER of SUITE whose
 #                                             version matches REGEX

@@ -33,10 +33,18 @@ kdir() {
 	fi
 }
 
+# What is fetched or made once and kept across clones and runs: Debian's
+# kernels and their build roots, the kernel source, the UML kernel, each
+# named by what went into it. $IRQBYPASS_CACHE, else ~/.cache/irqbypass;
+# make clean-cache empties it.
+cache_dir() {
+	echo "${IRQBYPASS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/irqbypass}"
+}
+
 # Where scripts/debian-kernel.sh keeps what it fetches and makes for each
 # Debian kernel: a directory per KVER (root, image, headers, modules).
 kernel_cache() {
-	echo "${KERNEL_CACHE:-$(build_dir)/kernels}"
+	echo "$(cache_dir)/kernels"
 }
 
 # Where our built modules are: the project itself (built against KDIR),
@@ -54,10 +62,15 @@ kernel_release() {
 	sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "${1:-$(kdir)}/include/generated/utsrelease.h"
 }
 
+# The version of the installed linux-source-6.1 package, or "none".
+linux_source_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.1 2> /dev/null || echo none
+}
+
 # The kernel source tree (checkpatch, kselftest_harness.h, UML): $LINUX_SRC,
-# else Debian's linux-source-6.1 unpacked in the build directory.
+# else Debian's linux-source-6.1 unpacked in the cache, per package version.
 linux_src() {
-	echo "${LINUX_SRC:-$(build_dir)/linux-source-6.1}"
+	echo "${LINUX_SRC:-$(cache_dir)/linux-source-$(linux_source_version)/linux-source-6.1}"
 }
 
 # Unpacks /usr/src/linux-source-6.1.tar.xz as linux_src, once.

@@ -3,7 +3,7 @@
 #
 # Run the irqbypass KUnit suites in User-Mode Linux.
 #
-# Builds (and caches under build/uml) a UML kernel from Debian's
+# Builds (and caches, keyed by what goes into it) a UML kernel from Debian's
 # linux-source-6.1 with selftests/kunit/kunitconfig, builds the modules for
 # it, boots it on hostfs with an init script that loads irqbypass.ko and the
 # test modules, checks what the manager leaves behind in debugfs, the trace
@@ -23,7 +23,10 @@ top=$(cd "$here/../.." && pwd)
 . "$top/selftests/lib.sh"
 build=$(build_dir)
 src=$(linux_src)
-uml=$build/uml
+# The UML kernel, kept in the cache (selftests/lib.sh) under a name made of
+# what goes into it: the source's version, the kunitconfig, the patches.
+uml=$(cache_dir)/uml-$(cat <(linux_source_version) "$here/kunitconfig" "$here"/*.patch |
+	sha1sum | cut -c1-12)
 mods=$build/uml-modules
 mods_efd=$build/uml-modules-eventfd
 out=$build/kunit

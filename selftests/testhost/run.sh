@@ -84,13 +84,13 @@ if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 fi
 
 # A fresh run directory, shared read-write at the same path in the guest.
-# The command runs there with the same BUILD (and KVER's cache).
+# The command runs there with the same BUILD, cache and KVER.
 run=$dir/run.$$
 rm -rf "$run"
 mkdir -p "$run"
 trap 'rm -rf "$run"' EXIT
-printf 'export BUILD=%q\n' "$build" > "$run/cmd"
-[ -z "${KVER:-}" ] || printf 'export KVER=%q KERNEL_CACHE=%q\n' "$KVER" "$(kernel_cache)" >> "$run/cmd"
+printf 'export BUILD=%q IRQBYPASS_CACHE=%q\n' "$build" "$(cache_dir)" > "$run/cmd"
+[ -z "${KVER:-}" ] || printf 'export KVER=%q\n' "$KVER" >> "$run/cmd"
 printf '%q ' "$@" >> "$run/cmd"
 echo >> "$run/cmd"
 
