@@ -189,7 +189,9 @@ static int vplp_add_consumer(struct irq_bypass_producer *prod,
 /*
  * Called stopped, after the consumer's del_producer has stopped forwarding:
  * the handler masks the line again. An interrupt the guest left active is
- * deactivated as it is, unmasked, so the line can fire again to the host.
+ * deactivated as it is, unmasked, so the line can fire again to the host;
+ * an edge line too, should a consumer have forwarded one, since nothing
+ * else would ever deactivate it and free_irq() would wait for it forever.
  */
 static void vplp_del_consumer(struct irq_bypass_producer *prod,
 			      struct irq_bypass_consumer *cons)
@@ -202,7 +204,7 @@ static void vplp_del_consumer(struct irq_bypass_producer *prod,
 	line->connected = false;
 	spin_unlock_irqrestore(&line->lock, flags);
 
-	if (!line->level || !vplp_active(line))
+	if (!vplp_active(line))
 		return;
 
 	ret = irq_set_irqchip_state(line->irq, IRQCHIP_STATE_ACTIVE, false);
