@@ -166,11 +166,23 @@ static enum kc_reason kc_post(struct kc_irqfd *irqfd,
 	return KC_REASON_NONE;
 }
 
-/* Program the bypass of a connected irqfd for its current route. */
-static void kc_update_mode(struct kc_irqfd *irqfd)
+/* Whether @irq is level-triggered: only those are forwarded. */
+static bool kc_irq_is_level(int irq)
+{
+	struct irq_data *data = irq_get_irq_data(irq);
+
+	return data && (irqd_is_level_type(data) ||
+			(irqd_get_trigger_type(data) & IRQ_TYPE_LEVEL_MASK));
+}
+
+/*
+ * Program the bypass of a connected irqfd for its route in @routes, the
+ * published table or, on a route change, the one about to be.
+ */
+static void kc_update_mode(struct kc_irqfd *irqfd,
+			   const struct kc_routes *routes)
 {
 	const struct kc_route *route;
-	struct kc_route copy;
 	enum kc_reason reason;
 	enum kc_chip chip;
 	bool posting;
@@ -182,15 +194,13 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 		return;
 	}
 
-	rcu_read_lock();
-	route = kc_route_find(rcu_dereference(irqfd->vm->routes), irqfd->gsi);
-	if (route)
-		copy = *route;
-	rcu_read_unlock();
-	route = route ? &copy : NULL;
-
+	route = kc_route_find(routes, irqfd->gsi);
 	chip = kc_chip_kind(irqfd->producer->irq, &posting);
 	reason = kc_route_reason(route, posting, chip);
+	/* An edge needs no completion: forwarded, it would stay active. */
+	if (reason == KC_REASON_NONE && route->level &&
+	    !kc_irq_is_level(irqfd->producer->irq))
+		reason = KC_REASON_EDGE_LINE;
 	if (reason == KC_REASON_NONE && route->level) {
 		if (irqfd->mode == KC_MODE_FORWARDED)
 			return;
@@ -220,6 +230,14 @@ static void kc_update_mode(struct kc_irqfd *irqfd)
 	kc_set_mode(irqfd, route, KC_MODE_REMAPPED, reason);
 }
 
+/* The routes as published; @irqfd's VM's lock or mode_lock held. */
+static const struct kc_routes *kc_routes(struct kc_irqfd *irqfd)
+{
+	return rcu_dereference_check(irqfd->vm->routes,
+				     lockdep_is_held(&irqfd->vm->lock) ||
+				     lockdep_is_held(&irqfd->mode_lock));
+}
+
 static int kc_add_producer(struct irq_bypass_consumer *cons,
 			   struct irq_bypass_producer *prod)
 {
@@ -227,7 +245,7 @@ static int kc_add_producer(struct irq_bypass_consumer *cons,
 
 	mutex_lock(&irqfd->mode_lock);
 	irqfd->producer = prod;
-	kc_update_mode(irqfd);
+	kc_update_mode(irqfd, kc_routes(irqfd));
 	mutex_unlock(&irqfd->mode_lock);
 	return 0;
 }
@@ -248,6 +266,8 @@ static void kc_del_producer(struct irq_bypass_consumer *cons,
 /*
  * A level interrupt is in service until the guest completes it: by
  * deactivating the irq if it is forwarded, else through the resamplefd.
+ * Forwarded is the irq's state when it fired: a route is only ever
+ * published level while its irqfd forwards (kc_irqfd_routes_changing()).
  * The guest completes at once unless its GSI holds them (KC_GUEST_EOI).
  */
 static void kc_level_injected(struct kc_irqfd *irqfd)
@@ -274,7 +294,7 @@ static void kc_inject(struct kc_irqfd *irqfd)
 	route = kc_route_find(rcu_dereference(irqfd->vm->routes), irqfd->gsi);
 	if (route) {
 		atomic64_inc(&stats->injections);
-		if (route->level)
+		if (route->level || READ_ONCE(irqfd->forwarded))
 			kc_level_injected(irqfd);
 	} else {
 		/* As KVM: a GSI without a route delivers nothing. */
@@ -302,15 +322,20 @@ static void kc_take_count(struct kc_irqfd *irqfd, u64 cnt)
 		kc_inject(irqfd);
 }
 
-/* Complete one level interrupt in service, if any; false if none. */
+/*
+ * Complete one level interrupt in service, if any; false if none. The
+ * count of forwarded ones drops under mode_lock, so that leaving
+ * forwarding (which drains the count) cannot miss one taken here.
+ */
 static bool kc_complete_one(struct kc_irqfd *irqfd)
 {
+	mutex_lock(&irqfd->mode_lock);
 	if (atomic_dec_if_positive(&irqfd->undeactivated) >= 0) {
-		mutex_lock(&irqfd->mode_lock);
 		kc_deactivate(irqfd);
 		mutex_unlock(&irqfd->mode_lock);
 		return true;
 	}
+	mutex_unlock(&irqfd->mode_lock);
 	if (atomic_dec_if_positive(&irqfd->unresampled) >= 0) {
 		atomic64_inc(&irqfd->vm->stats[irqfd->gsi].resamples);
 		irqbp_eventfd_signal(irqfd->resamplefd);
@@ -689,6 +714,49 @@ void kc_irqfd_release_all(struct kc_vm *vm)
 	flush_workqueue(kc_wq);
 }
 
+/*
+ * Re-program a connected irqfd for @routes with its producer paused, as
+ * the manager pauses it around a handshake: no interrupt fires while the
+ * irq enters or leaves forwarding, so each one that fired is counted in
+ * the mode it fired in.
+ */
+static void kc_reprogram(struct kc_irqfd *irqfd, const struct kc_routes *routes)
+{
+	struct irq_bypass_producer *prod = irqfd->producer;
+
+	lockdep_assert_held(&irqfd->mode_lock);
+
+	if (prod->stop)
+		prod->stop(prod);
+	kc_update_mode(irqfd, routes);
+	if (prod->start)
+		prod->start(prod);
+}
+
+/**
+ * kc_irqfd_routes_changing - leave forwarding before new routes are published
+ * @vm: the VM, with its lock held
+ * @routes: the routes about to be published
+ *
+ * A forwarded irq's interrupts stay active until completed, which only a
+ * level route does: irqfds whose new route is not one leave forwarding
+ * while their old route still stands.
+ */
+void kc_irqfd_routes_changing(struct kc_vm *vm, const struct kc_routes *routes)
+{
+	const struct kc_route *route;
+	struct kc_irqfd *irqfd;
+
+	lockdep_assert_held(&vm->lock);
+	list_for_each_entry(irqfd, &vm->irqfds, link) {
+		mutex_lock(&irqfd->mode_lock);
+		route = kc_route_find(routes, irqfd->gsi);
+		if (irqfd->mode == KC_MODE_FORWARDED && !(route && route->level))
+			kc_reprogram(irqfd, routes);
+		mutex_unlock(&irqfd->mode_lock);
+	}
+}
+
 /**
  * kc_irqfd_routes_changed - re-program connected irqfds for new routes
  * @vm: the VM, with its lock held and its new routes published
@@ -701,7 +769,7 @@ void kc_irqfd_routes_changed(struct kc_vm *vm)
 	list_for_each_entry(irqfd, &vm->irqfds, link) {
 		mutex_lock(&irqfd->mode_lock);
 		if (irqfd->producer)
-			kc_update_mode(irqfd);
+			kc_reprogram(irqfd, kc_routes(irqfd));
 		mutex_unlock(&irqfd->mode_lock);
 	}
 }

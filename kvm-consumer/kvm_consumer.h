@@ -123,6 +123,7 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);
 int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args);
 void kc_irqfd_release_all(struct kc_vm *vm);
+void kc_irqfd_routes_changing(struct kc_vm *vm, const struct kc_routes *routes);
 void kc_irqfd_routes_changed(struct kc_vm *vm);
 struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
 int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi);

@@ -70,6 +70,7 @@ static long kc_set_routing(struct kc_vm *vm, void __user *argp)
 		return PTR_ERR(routes);
 
 	mutex_lock(&vm->lock);
+	kc_irqfd_routes_changing(vm, routes);
 	old = rcu_replace_pointer(vm->routes, routes, lockdep_is_held(&vm->lock));
 	kc_irqfd_routes_changed(vm);
 	mutex_unlock(&vm->lock);

@@ -55,7 +55,8 @@ TRACE_EVENT(kc_mode,
 				   { KC_REASON_NO_ROUTE, "no route" },
 				   { KC_REASON_AFFINITY_FAILED, "vCPU affinity failed" },
 				   { KC_REASON_FOREIGN_CHIP, "chip of another vCPU format" },
-				   { KC_REASON_VECTOR_SHARED, "vector posted by another GSI" }))
+				   { KC_REASON_VECTOR_SHARED, "vector posted by another GSI" },
+				   { KC_REASON_EDGE_LINE, "edge line, not forwarded" }))
 );
 
 #endif /* _KVM_CONSUMER_TRACE_H */

@@ -411,4 +411,175 @@ TEST_F(pair, storm_across_forwarding_cycles)
 	EXPECT_EQ(0, model_count("masked"));
 }
 
+enum route_kind { ROUTE_NONE, ROUTE_LEVEL, ROUTE_MSI, ROUTE_KINDS };
+
+/* GSI @gsi's only route: none, a level (irqchip) route, or an MSI route. */
+static int set_route(int vm, uint32_t gsi, enum route_kind kind)
+{
+	struct {
+		struct kc_routing_hdr hdr;
+		struct kvm_irq_routing_entry e;
+	} t = { { kind != ROUTE_NONE, 0 }, { .gsi = gsi } };
+
+	if (kind == ROUTE_LEVEL) {
+		t.e.type = KVM_IRQ_ROUTING_IRQCHIP;
+		t.e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		t.e.u.irqchip.pin = gsi;
+	} else {
+		t.e.type = KVM_IRQ_ROUTING_MSI;
+		t.e.u.msi.address_lo = 0xfee00000u;
+		t.e.u.msi.data = 0x40;
+	}
+	return ioctl(vm, KC_SET_GSI_ROUTING, &t) ? -errno : 0;
+}
+
+/* VFIO_DEVICE_SET_IRQS: unmask @line (DATA_NONE). */
+static int unmask(int dev, int line)
+{
+	struct vfio_irq_set u = { sizeof(u), VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_UNMASK, line, 0, 1 };
+
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &u) ? -errno : 0;
+}
+
+/* Pulses @line @n times, one at a time: how many the producer handled. */
+static int deliver_pulses(int line, int n)
+{
+	int delivered = 0;
+
+	for (int i = 0; i < n; i++) {
+		long long before = producer_line(DEVICE, line, "handled");
+
+		model_ctl(DEVICE, "pulse", line, "");
+		for (int t = 0; t < 500; t++) {
+			if (producer_line(DEVICE, line, "handled") > before) {
+				delivered++;
+				break;
+			}
+			usleep(2000);
+		}
+	}
+	return delivered;
+}
+
+/*
+ * Line @line pulsed from the model's timer while the GSI's route changes
+ * at random between none, level and MSI, @cycles times: the irqfd enters
+ * and leaves forwarding without the manager's handshake. Each interrupt
+ * handled is injected or dropped once, each injection completed once, and
+ * the line ends neither active, forwarded nor masked.
+ */
+static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
+			int line, uint32_t gsi, int cycles)
+{
+	int trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct kvm_irqfd a = { .fd = trigger, .gsi = gsi,
+			       .flags = KVM_IRQFD_FLAG_RESAMPLE,
+			       .resamplefd = resample };
+	struct kvm_irqfd d = { .fd = trigger, .gsi = gsi,
+			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
+	struct kc_guest_eoi release = { .gsi = gsi, .flags = KC_EOI_RELEASE };
+	struct kc_gsi_state s = { .gsi = gsi };
+	unsigned int seed = 0x5eed + line;
+	long long handled, forwarded = 0;
+
+	ASSERT_EQ(0, ioctl(vm, KC_GUEST_EOI, &release));
+	ASSERT_EQ(0, set_route(vm, gsi, ROUTE_LEVEL));
+	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, line, trigger));
+	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_UNMASK, line, resample));
+	ASSERT_EQ(0, ioctl(vm, KC_IRQFD, &a));
+	model_ctl(DEVICE, "reset", line, "");
+	handled = producer_line(DEVICE, line, "handled");
+	model_ctl(DEVICE, "burst", line, "1000000 50");
+	for (int i = 0; i < cycles; i++) {
+		ASSERT_EQ(0, set_route(vm, gsi, rand_r(&seed) % ROUTE_KINDS));
+		/*
+		 * As QEMU's vfio_intx_update() after a route change: an
+		 * interrupt injected on a route without resampling (MSI,
+		 * none) left the level line host-masked for good.
+		 */
+		ASSERT_EQ(0, unmask(dev, line));
+		forwarded += model_line(DEVICE, line, "forwarded");
+		usleep(rand_r(&seed) % 1000);
+	}
+	model_ctl(DEVICE, "burst", line, "0 0");
+	ASSERT_EQ(0, set_route(vm, gsi, ROUTE_LEVEL));
+	ASSERT_EQ(0, unmask(dev, line));
+	usleep(100000);
+	/* Still alive: each of ten pulses reaches the host. */
+	EXPECT_EQ(10, deliver_pulses(line, 10)) TH_LOG("the line is wedged");
+	ASSERT_EQ(0, ioctl(vm, KC_IRQFD, &d));
+	usleep(50000);
+
+	ASSERT_EQ(0, ioctl(vm, KC_GET_GSI_STATE, &s));
+	handled = producer_line(DEVICE, line, "handled") - handled;
+	ksft_print_msg("route storm, line %d: %d route changes, forwarded after %lld; raised %lld, host handled %lld, coalesced %lld; injected %llu (+%llu merged, %llu dropped), deactivated %llu, resampled %llu\n",
+		       line, cycles, forwarded, model_line(DEVICE, line, "raised"),
+		       model_line(DEVICE, line, "handled"),
+		       model_line(DEVICE, line, "coalesced"),
+		       (unsigned long long)s.injections,
+		       (unsigned long long)s.coalesced,
+		       (unsigned long long)s.dropped,
+		       (unsigned long long)s.deactivations,
+		       (unsigned long long)s.resamples);
+	fflush(stdout);
+	EXPECT_GT(model_line(DEVICE, line, "raised"), 0);
+	EXPECT_EQ(s.injections + s.coalesced + s.dropped, handled)
+		TH_LOG("each interrupt injected, merged or dropped once");
+	EXPECT_EQ(0, s.in_service);
+	EXPECT_EQ(0, model_line(DEVICE, line, "active")) TH_LOG("line left active");
+	EXPECT_EQ(0, model_line(DEVICE, line, "forwarded"));
+	EXPECT_EQ(0, model_line(DEVICE, line, "masked"));
+	EXPECT_EQ(0, producer_line(DEVICE, line, "masked"));
+	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_UNMASK, line, -1));
+	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, line, -1));
+	close(trigger);
+	close(resample);
+}
+
+/* Route changes on a forwarded level line (GSI 6, the fixture's spare). */
+TEST_F(pair, route_changes_on_forwarded_level_line)
+{
+	const char *env = getenv("FWD_CYCLES");
+
+	route_storm(_metadata, self->dev, self->vm, 1, GSI + 1,
+		    env ? atoi(env) : 200);
+}
+
+/*
+ * An edge line is never forwarded: it needs no guest completion, and a
+ * forwarded edge left active would never fire again. Its level route
+ * keeps it on the host path, with the reason.
+ */
+TEST_F(pair, edge_line_not_forwarded)
+{
+	const char *env = getenv("FWD_CYCLES");
+	int trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct kvm_irqfd a = { .fd = trigger, .gsi = GSI + 2 };
+	struct kc_gsi_state s = { .gsi = GSI + 2 };
+
+	ASSERT_EQ(0, set_route(self->vm, GSI + 2, ROUTE_LEVEL));
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, 2, trigger));
+	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &a));
+	ASSERT_EQ(0, ioctl(self->vm, KC_GET_GSI_STATE, &s));
+	EXPECT_TRUE(s.flags & KC_GSI_CONNECTED);
+	EXPECT_EQ(KC_MODE_REMAPPED, s.mode);
+	EXPECT_EQ(KC_REASON_EDGE_LINE, s.reason);
+	EXPECT_EQ(0, model_line(DEVICE, 2, "forwarded"));
+	a.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &a));
+	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, 2, -1));
+	close(trigger);
+
+	route_storm(_metadata, self->dev, self->vm, 2, GSI + 2,
+		    env ? atoi(env) : 200);
+}
+
 TEST_HARNESS_MAIN

@@ -57,6 +57,7 @@ enum kc_reason {
 	KC_REASON_AFFINITY_FAILED = 6,	/* irq_set_vcpu_affinity() failed */
 	KC_REASON_FOREIGN_CHIP = 7,	/* the chip's vCPU format is not VT-d's */
 	KC_REASON_VECTOR_SHARED = 8,	/* another GSI posts to that vector */
+	KC_REASON_EDGE_LINE = 9,	/* an edge line: only level lines are forwarded */
 };
 
 #define KC_GSI_ROUTED		(1u << 0)
