@@ -30,6 +30,8 @@ mount -t overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work \
 	overlay $root || { echo "guest-init: no overlay"; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
 	results "$root$ib_run" || { echo "guest-init: no results share"; poweroff -f; }
+# The kernel's text symbols (booted nokaslr), for the stacks of a hang.
+[ "$ib_kallsyms" = 1 ] && grep -E '^[0-9a-f]+ [tT] [^ ]+$' /proc/kallsyms > "$root$ib_run/kallsyms"
 
 # Another kernel's stock modules, where modprobe looks for them.
 if [ "$ib_image" != / ]; then

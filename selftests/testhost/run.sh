@@ -105,6 +105,10 @@ tcg_thread=${TESTHOST_TCG_THREAD:-single}
 # resort that panics and prints every task (Documentation/testhost.md).
 append="console=ttyS0 panic=-1 ${TESTHOST_QUIET-quiet} intel_iommu=on sysrq_always_enabled"
 append+=" sysctl.kernel.hung_task_timeout_secs=60 unknown_nmi_panic panic_print=1"
+# nokaslr: a hung vCPU's RIP names a symbol of the kernel's text, whose
+# table the first boot of each kernel copies from /proc/kallsyms.
+kallsyms=$(cache_dir)/kallsyms/$kver
+append+=" nokaslr ib_kallsyms=$([ -s "$kallsyms" ] && echo 0 || echo 1)"
 append+=" ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
 monitor=$dir/monitor.$$
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=$tcg_thread -cpu max -smp 2 -m 2G
@@ -158,6 +162,10 @@ wait "$qemu_pid" || true
 kill "$watchdog" 2> /dev/null || true
 wait "$watchdog" 2> /dev/null || true
 rm -f "$monitor"
+if [ -s "$run/kallsyms" ]; then
+	mkdir -p "$(dirname "$kallsyms")"
+	mv "$run/kallsyms" "$kallsyms"
+fi
 timed_out=0
 [ ! -e "$expired" ] || { timed_out=1; rm -f "$expired"; }
 say "guest ran for $(( $(date +%s) - start )) s"
@@ -165,7 +173,7 @@ say "guest ran for $(( $(date +%s) - start )) s"
 
 if [ $timed_out = 1 ]; then
 	say "FAIL: timed out after $timeout s; the guest's stacks (sysrq l, w, t) are in $dir/console.log, its registers in $dir/monitor.log; each vCPU's RIP, twice:"
-	grep -oE '^CPU#[0-9]+|RIP=[0-9a-f]+|HLT=[01]' "$dir/monitor.log" | paste -sd ' ' | sed 's/ CPU#/\nCPU#/g' >&2
+	"$here/qemu-monitor.py" --rips "$kallsyms" "$dir/monitor.log" >&2
 	exit 1
 fi
 if [ ! -f "$run/status" ]; then
