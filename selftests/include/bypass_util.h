@@ -35,27 +35,41 @@ static inline int write_str(const char *path, const char *s)
 	return ret;
 }
 
-/* The number after " @key=" on line @index of @path, or -1. */
+/*
+ * Aborts the test, saying why: a reading that is missing must fail the
+ * test, never stand in as a value a comparison could accept.
+ */
+#define util_fail(fmt, ...) do {					\
+	fprintf(stderr, "# %s: " fmt "\n", __func__, ##__VA_ARGS__);	\
+	abort();							\
+} while (0)
+
+/* The number after " @key=" on line @index of @path; aborts if missing. */
 static inline long long kv_field(const char *path, int index, const char *key)
 {
-	char line[512], want[32];
-	long long v = -1;
+	char line[512], want[32], *end;
+	long long v;
 	FILE *f = fopen(path, "r");
 	int n = 0;
 
 	if (!f)
-		return -1;
+		util_fail("%s: %s", path, strerror(errno));
 	snprintf(want, sizeof(want), " %s=", key);
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, want);
 
-		if (n++ == index && p) {
-			v = strtoll(p + strlen(want), NULL, 10);
-			break;
-		}
+		if (n++ != index)
+			continue;
+		fclose(f);
+		if (!p)
+			util_fail("%s line %d: no key %s", path, index, key);
+		v = strtoll(p + strlen(want), &end, 10);
+		if (end == p + strlen(want))
+			util_fail("%s line %d: %s is not a number", path, index, key);
+		return v;
 	}
 	fclose(f);
-	return v;
+	util_fail("%s: no line %d", path, index);
 }
 
 /* A counter or state of line @line of model device @device. */
@@ -69,7 +83,7 @@ static inline long long model_line(const char *device, int line, const char *key
 
 /*
  * The model's command @cmd ("pulse", "burst"...) on a line, with @args
- * ("" for none) after the line; aborts on error.
+ * ("" for none) after the line; aborts on error, saying which.
  */
 static inline void model_ctl(const char *device, const char *cmd, int line,
 			     const char *args)
@@ -79,7 +93,7 @@ static inline void model_ctl(const char *device, const char *cmd, int line,
 	snprintf(path, sizeof(path), MODEL_DEBUGFS "%s/ctl", device);
 	snprintf(buf, sizeof(buf), "%s %d %s", cmd, line, args);
 	if (write_str(path, buf))
-		abort();
+		util_fail("%s: \"%s\": %s", path, buf, strerror(errno));
 }
 
 /* A counter of vfio-platform-producer's irq @index of @device. */
@@ -92,21 +106,24 @@ static inline long long producer_line(const char *device, int index,
 	return kv_field(path, index, key);
 }
 
-/* A line of the manager's debugfs stats, or -1. */
+/* A line of the manager's debugfs stats; aborts if missing. */
 static inline long long manager_stat(const char *key)
 {
+	const char *path = "/sys/kernel/debug/irqbypass/stats";
 	char line[128];
-	long long v = -1;
-	FILE *f = fopen("/sys/kernel/debug/irqbypass/stats", "r");
+	FILE *f = fopen(path, "r");
 	size_t len = strlen(key);
 
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ' ')
-			v = strtoll(line + len, NULL, 10);
+		util_fail("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ' ') {
+			fclose(f);
+			return strtoll(line + len, NULL, 10);
+		}
+	}
 	fclose(f);
-	return v;
+	util_fail("%s: no counter %s", path, key);
 }
 
 /* Binds model device @device to vfio-platform-producer and opens it. */
