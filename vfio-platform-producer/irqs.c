@@ -160,7 +160,9 @@ static bool vplp_active(const struct vplp_line *line)
 /*
  * Called stopped, before the consumer may forward the irq. A level line
  * with an interrupt in flight, handled by the host (masked, waiting for its
- * unmask) or still active at the controller, cannot change hands now.
+ * unmask) or still active at the controller, cannot change hands now:
+ * -EBUSY, not -EAGAIN, since the manager fails that registration for good
+ * and nothing retries it (Documentation/vfio-platform-producer.md).
  */
 static int vplp_add_consumer(struct irq_bypass_producer *prod,
 			     struct irq_bypass_consumer *cons)
@@ -176,7 +178,7 @@ static int vplp_add_consumer(struct irq_bypass_producer *prod,
 
 		if (busy || vplp_active(line)) {
 			atomic64_inc(&line->count.refused);
-			return -EAGAIN;
+			return -EBUSY;
 		}
 	}
 

@@ -38,7 +38,7 @@ struct vplp_unmaskfd;
  * @forwarded: of those, level runs while the irq was forwarded to a vCPU
  * @host_masked: of those, level runs that masked the line
  * @unmasks: the line went from masked to unmasked
- * @refused: add_consumer calls refused with -EAGAIN
+ * @refused: add_consumer calls refused with -EBUSY
  * @deactivated: del_consumer found the line active and deactivated it
  */
 struct vplp_counters {

@@ -297,7 +297,7 @@ TEST_F(pair, forwarded_per_interrupt)
 
 /*
  * The line is host-masked when the irqfd comes: the producer refuses to
- * forward (add_consumer -EAGAIN), the irqfd works without bypass, and
+ * forward (add_consumer -EBUSY), the irqfd works without bypass, and
  * each interrupt takes a resample, a host mask and an unmask.
  */
 TEST_F(pair, unforwarded_per_interrupt)
