@@ -40,30 +40,14 @@ KC_CHECK_FIELD(reason);
 static struct workqueue_struct *kc_wq;
 
 /*
- * The chips whose vCPU affinity argument we speak: a VT-d posting
- * descriptor (Intel's interrupt remapping, the model's posting flavour) or
- * a GIC's forwarding to a vCPU (GICv3, the model's GIC flavour). Other
- * chips, AMD's among them, take other formats: never hand them ours.
- */
-static const struct kc_known_chip {
-	const char *name;
-	enum kc_chip kind;
-	bool own_remapping;	/* posts without an IOMMU: the model's chip */
-} kc_known_chips[] = {
-	{ "INTEL-IR", KC_CHIP_POSTS, false },
-	{ "icm-post", KC_CHIP_POSTS, true },
-	{ "GICv3", KC_CHIP_FORWARDS, false },
-	{ "icm-gic", KC_CHIP_FORWARDS, false },
-};
-
-/*
  * The kind of the chip on @irq's hierarchy that takes a vCPU affinity.
  * *@posting: the chip can post now.
  */
 static enum kc_chip kc_chip_kind(int irq, bool *posting)
 {
 	struct irq_data *data = irq_get_irq_data(irq);
-	int i;
+	bool own_remapping;
+	enum kc_chip kind;
 
 #ifdef CONFIG_IRQ_REMAP
 	*posting = irq_remapping_cap(IRQ_POSTING_CAP);
@@ -79,15 +63,12 @@ static enum kc_chip kc_chip_kind(int irq, bool *posting)
 	}
 	if (!data)
 		return KC_CHIP_OTHER;
-	for (i = 0; i < ARRAY_SIZE(kc_known_chips); i++) {
-		if (strcmp(data->chip->name, kc_known_chips[i].name))
-			continue;
-		*posting |= kc_known_chips[i].own_remapping;
-		return kc_known_chips[i].kind;
-	}
-	pr_info_once("irq %d: chip %s takes a vCPU affinity we do not speak: not posted\n",
-		     irq, data->chip->name);
-	return KC_CHIP_FOREIGN;
+	kind = kc_chip_of_name(data->chip->name, &own_remapping);
+	*posting |= own_remapping;
+	if (kind == KC_CHIP_FOREIGN)
+		pr_info_once("irq %d: chip %s takes a vCPU affinity we do not speak: not posted\n",
+			     irq, data->chip->name);
+	return kind;
 }
 
 static void kc_set_mode(struct kc_irqfd *irqfd, const struct kc_route *route,

@@ -68,6 +68,7 @@ enum kc_chip {
 	KC_CHIP_POSTS,			/* VT-d posting: struct irqbp_pi_data */
 	KC_CHIP_FORWARDS,		/* GIC forwarding: any vCPU pointer */
 	KC_CHIP_FOREIGN,		/* a vCPU affinity of another format */
+	KC_CHIP_NOTIFIES,		/* real VT-d posting: it notifies real CPUs */
 };
 
 struct kc_vm {
@@ -118,6 +119,7 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi);
 enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 			       enum kc_chip chip);
+enum kc_chip kc_chip_of_name(const char *name, bool *own_remapping);
 
 /* irqfd.c */
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/string.h>
 
 #include <irqbypass/compat.h>
 
@@ -161,6 +162,48 @@ const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi)
 }
 EXPORT_SYMBOL_NS_GPL(kc_route_find, IRQBP_NS(KVM_CONSUMER_KUNIT));
 
+/*
+ * The chips whose vCPU affinity argument we speak: a VT-d posting
+ * descriptor (the model's posting flavour) or a GIC's forwarding to a vCPU
+ * (GICv3, the model's GIC flavour). Real VT-d (INTEL-IR) takes our
+ * descriptor too, but would then notify a real CPU at the descriptor's
+ * vector, a protocol only a hypervisor with running vCPUs completes:
+ * Documentation/kvm-consumer.md. Other chips, AMD's among them, take
+ * other formats: never hand them ours.
+ */
+static const struct kc_known_chip {
+	const char *name;
+	enum kc_chip kind;
+	bool own_remapping;	/* posts without an IOMMU: the model's chip */
+} kc_known_chips[] = {
+	{ "INTEL-IR", KC_CHIP_NOTIFIES, false },
+	{ "icm-post", KC_CHIP_POSTS, true },
+	{ "GICv3", KC_CHIP_FORWARDS, false },
+	{ "icm-gic", KC_CHIP_FORWARDS, false },
+};
+
+/**
+ * kc_chip_of_name - what a chip with a vCPU affinity does with ours
+ * @name: the chip's name (struct irq_chip.name)
+ * @own_remapping: set if the chip posts without an IOMMU (the model's)
+ *
+ * Return: the chip's kind; KC_CHIP_FOREIGN for a chip we do not know.
+ */
+enum kc_chip kc_chip_of_name(const char *name, bool *own_remapping)
+{
+	int i;
+
+	*own_remapping = false;
+	for (i = 0; i < ARRAY_SIZE(kc_known_chips); i++) {
+		if (!strcmp(name, kc_known_chips[i].name)) {
+			*own_remapping = kc_known_chips[i].own_remapping;
+			return kc_known_chips[i].kind;
+		}
+	}
+	return KC_CHIP_FOREIGN;
+}
+EXPORT_SYMBOL_NS_GPL(kc_chip_of_name, IRQBP_NS(KVM_CONSUMER_KUNIT));
+
 /**
  * kc_route_reason - why a route cannot bypass the host
  * @route: the route, or NULL if the GSI has none
@@ -183,6 +226,8 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 		return KC_REASON_MULTICAST;
 	if (chip == KC_CHIP_FOREIGN)
 		return KC_REASON_FOREIGN_CHIP;
+	if (chip == KC_CHIP_NOTIFIES)
+		return KC_REASON_HARDWARE_POSTING;
 	if (!posting)
 		return KC_REASON_NO_POSTING;
 	if (chip != KC_CHIP_POSTS)

@@ -213,6 +213,32 @@ static void mode_decisions(struct kunit *test)
 			KC_REASON_MULTICAST);
 }
 
+/*
+ * Whose vCPU affinity is spoken: the model's posting chip (with its own
+ * remapping) and the GICs; real VT-d takes our descriptor but would
+ * notify real CPUs, so it is refused with its reason; any other chip is
+ * foreign and never called.
+ */
+static void chips_by_name(struct kunit *test)
+{
+	struct kc_route unicast = { .gsi = 1, .vcpu = 2, .vector = 0x40 };
+	bool own;
+
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("icm-post", &own), KC_CHIP_POSTS);
+	KUNIT_EXPECT_TRUE(test, own);
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("icm-gic", &own), KC_CHIP_FORWARDS);
+	KUNIT_EXPECT_FALSE(test, own);
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("GICv3", &own), KC_CHIP_FORWARDS);
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("INTEL-IR", &own), KC_CHIP_NOTIFIES);
+	KUNIT_EXPECT_FALSE(test, own);
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("AMD-IR", &own), KC_CHIP_FOREIGN);
+	KUNIT_EXPECT_EQ(test, kc_chip_of_name("icm-foreign", &own), KC_CHIP_FOREIGN);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, true, KC_CHIP_NOTIFIES),
+			KC_REASON_HARDWARE_POSTING);
+	KUNIT_EXPECT_EQ(test, kc_route_reason(&unicast, false, KC_CHIP_NOTIFIES),
+			KC_REASON_HARDWARE_POSTING);
+}
+
 static struct kunit_case kvm_consumer_cases[] = {
 	KUNIT_CASE(parse_msi_and_irqchip),
 	KUNIT_CASE(parse_empty),
@@ -220,6 +246,7 @@ static struct kunit_case kvm_consumer_cases[] = {
 	KUNIT_CASE(parse_rejects_duplicates_and_size),
 	KUNIT_CASE(many_routes_found),
 	KUNIT_CASE(mode_decisions),
+	KUNIT_CASE(chips_by_name),
 	{}
 };
 

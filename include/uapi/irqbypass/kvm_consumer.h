@@ -58,6 +58,7 @@ enum kc_reason {
 	KC_REASON_FOREIGN_CHIP = 7,	/* the chip's vCPU format is not VT-d's */
 	KC_REASON_VECTOR_SHARED = 8,	/* another GSI posts to that vector */
 	KC_REASON_EDGE_LINE = 9,	/* an edge line: only level lines are forwarded */
+	KC_REASON_HARDWARE_POSTING = 10, /* real VT-d: it would notify real CPUs */
 };
 
 #define KC_GSI_ROUTED		(1u << 0)
