@@ -117,7 +117,7 @@ bench: modules ## stock, our and the v6.17-design managers measured in the test 
 shell: modules harness ## a root shell in the test host, everything built loaded-ready
 	$(TESTHOST) --shell
 
-check-kernel: harness ## for KVER=: build, ABI check, the stock pairing suite and kvm-consumer's in the test host
+check-kernel: harness selftests ## for KVER=: build, ABI check, the stock pairing suite and kvm-consumer's in the test host
 	@test -n "$(KVER)" || { echo "usage: make check-kernel KVER=<Debian kernel ABI name>" >&2; exit 1; }
 	$(MAKE) modules KVER=$(KVER)
 	KVER=$(KVER) selftests/testhost/run.sh -- selftests/testhost/kernel-tests.sh

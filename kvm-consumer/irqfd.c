@@ -434,13 +434,38 @@ static int kc_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	return ret;
 }
 
+/*
+ * The eventfd's only priority waiter, exclusive, as KVM's irqfd since 6.15
+ * (add_wait_queue_priority_exclusive()): returning 1 from the wake-up then
+ * stops the other waiters on every kernel, where 6.15 made plain priority
+ * waiters non-exclusive; and a second one, which would never see a signal
+ * the first consumed, is refused. Written here so every kernel has it.
+ */
+static int kc_add_priority_waiter(wait_queue_head_t *wqh,
+				  wait_queue_entry_t *wait)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	wait->flags |= WQ_FLAG_EXCLUSIVE | WQ_FLAG_PRIORITY;
+	spin_lock_irqsave(&wqh->lock, flags);
+	if (!list_empty(&wqh->head) &&
+	    list_first_entry(&wqh->head, wait_queue_entry_t, entry)->flags &
+	    WQ_FLAG_PRIORITY)
+		ret = -EBUSY;
+	else
+		__add_wait_queue(wqh, wait);
+	spin_unlock_irqrestore(&wqh->lock, flags);
+	return ret;
+}
+
 static void kc_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
 			   poll_table *pt)
 {
 	struct kc_irqfd *irqfd = container_of(pt, struct kc_irqfd, pt);
 
 	irqfd->wqh = wqh;
-	add_wait_queue_priority(wqh, &irqfd->wait);
+	irqfd->queued = kc_add_priority_waiter(wqh, &irqfd->wait);
 }
 
 /**
@@ -486,7 +511,8 @@ static struct eventfd_ctx *kc_eventfd_get(int fd, struct file **filep)
  * a resamplefd that is the eventfd of an irqfd of @vm (this one's
  * included) or an eventfd that is the resamplefd of one (completing an
  * injection would inject again, without end); -EBADF for a closed fd;
- * -EBUSY if the eventfd is already assigned in @vm; -ENOSPC if @vm has
+ * -EBUSY if the eventfd is already assigned in @vm, or has another
+ * priority waiter (an irqfd of another VM, or of KVM); -ENOSPC if @vm has
  * KC_MAX_IRQFDS; -ENOMEM. The IRQ bypass registration may fail without
  * failing the
  * assignment, as in KVM: the irqfd then works without bypass.
@@ -561,6 +587,13 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 	 * signal racing this is injected once, by whichever reads it.
 	 */
 	events = vfs_poll(file, &irqfd->pt);
+	if (irqfd->queued) {
+		ret = irqfd->queued;
+		list_del(&irqfd->link);
+		vm->nr_irqfds--;
+		mutex_unlock(&vm->lock);
+		goto err_put;
+	}
 	if (events & EPOLLIN) {
 		unsigned long flags;
 		u64 cnt;

@@ -94,6 +94,7 @@ struct kc_irqfd {
 	wait_queue_entry_t wait;
 	wait_queue_head_t *wqh;		/* the eventfd's: its lock guards the count */
 	poll_table pt;
+	int queued;			/* 0, or -EBUSY: another priority waiter */
 	struct work_struct shutdown;	/* the eventfd was closed */
 	struct work_struct resample;	/* emulated EOI of a level route */
 	bool quiesced;			/* between the consumer's stop and start */

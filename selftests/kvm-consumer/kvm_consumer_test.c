@@ -410,6 +410,29 @@ TEST_F(vm, consumed_signal_wakes_nobody)
 	close(efd);
 }
 
+/*
+ * One priority waiter per eventfd, as KVM since 6.15 on every kernel: an
+ * irqfd of a second VM on the same eventfd would never see a signal the
+ * first consumed, so it is refused until the first is gone.
+ */
+TEST_F(vm, second_priority_waiter_refused)
+{
+	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31) };
+	int vm2 = open(DEV, O_RDWR);
+
+	ASSERT_GE(vm2, 0);
+	ASSERT_EQ(0, set_routes(vm2, e, 1));
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(-1, irqfd(vm2, self->efd, 40, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_FALSE(state(vm2, 40).flags & KC_GSI_IRQFD);
+	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(vm2, self->efd, 40, 0, 0));
+	signal_fd(self->efd);
+	EXPECT_EQ(1, state(vm2, 40).injections);
+	close(vm2);
+}
+
 /* Issue 9, defect 7: irqfds per VM are bounded. */
 TEST_F(vm, irqfds_bounded)
 {

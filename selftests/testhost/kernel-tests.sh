@@ -3,8 +3,8 @@
 #
 # In the test host, on any Debian kernel (KVER, Documentation/kernels.md):
 # our irqbypass.ko built for it under that kernel's stock kvm and vfio-pci,
-# the stock pairing suite, then the stock vfio-pci paired with
-# kvm-consumer, which pairs on every kernel (the stock KVM of 6.10 and
+# the stock pairing suite, kvm-consumer's char-device test, then the stock
+# vfio-pci paired with kvm-consumer, which pairs on every kernel (the stock KVM of 6.10 and
 # later registers no consumer without posting hardware), and the manager
 # installed with DKMS, then uninstalled.
 set -eu
@@ -16,6 +16,8 @@ mods=$(mods_dir)
 echo "kernel-tests: $(uname -r)"
 "$top/selftests/testhost/stock-tests.sh" || status=1
 insmod "$mods/kvm-consumer/kvm_consumer.ko"
+# Its char-device test: the wake-up and waiter rules hold on every kernel.
+"$build/selftests/kvm_consumer_test" || status=1
 EDU_CYCLES=${EDU_CYCLES:-200} "$build/harness/kvm_consumer_test" --gtest_color=no ||
 	status=1
 # Unload what the suites used; then DKMS, in the kernel's build root.
