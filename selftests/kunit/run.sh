@@ -97,13 +97,36 @@ compile_selftest "$top/selftests/kvm-consumer/posting_test.c" "$posttest"
 tunables=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX2,-AVX,-AVX_Fast_Unaligned_Load
 
 # Boots UML with the init $1/init; its console goes to $1/console.log.
+# Past UML_TIMEOUT (900 s), its management console asks it for every
+# task's stack (sysrq t) and the blocked ones (w) before it is killed.
 boot() {
-	local status=0
+	local status=0 pid watchdog umid=kunit-$$
 	chmod +x "$1/init"
-	timeout 900 "$uml/linux" mem=768M rootfstype=hostfs rootflags=/ rw \
+	rm -f "$1/timed-out"
+	"$uml/linux" mem=768M rootfstype=hostfs rootflags=/ rw \
 		init="$1/init" con0=fd:0,fd:1 con=null ssl=null \
-		GLIBC_TUNABLES=$tunables \
-		< /dev/null > "$1/console.log" 2>&1 || status=$?
+		umid="$umid" uml_dir="$1" GLIBC_TUNABLES=$tunables \
+		< /dev/null > "$1/console.log" 2>&1 &
+	pid=$!
+	(
+		trap 'kill $sleeper 2> /dev/null; exit 0' TERM
+		sleep "${UML_TIMEOUT:-900}" &
+		sleeper=$!
+		wait $sleeper
+		touch "$1/timed-out"
+		"$here/uml-mconsole.py" "$1/$umid/mconsole" "sysrq 9" "sysrq w" \
+			"sysrq t" > "$1/mconsole.log" 2>&1
+		sleep 10
+		kill "$pid" 2> /dev/null
+	) &
+	watchdog=$!
+	wait "$pid" || status=$?
+	kill "$watchdog" 2> /dev/null || true
+	wait "$watchdog" 2> /dev/null || true
+	if [ -e "$1/timed-out" ]; then
+		say "UML timed out after ${UML_TIMEOUT:-900} s; every task's stack (sysrq t) is in $1/console.log"
+		return 1
+	fi
 	[ $status -eq 0 ] || say "UML exited with status $status"
 	return $status
 }
