@@ -163,6 +163,9 @@ def main():
 
     print("\n%d pairs, add_producer busy-waits 200 us: ns per pair, "
           "speed-up of 2 threads" % slow)
+    if mode == "smoke":
+        print("(smoke run, single-threaded TCG: the guest's two threads "
+              "take turns, so these speed-ups mean nothing)")
     for m in managers:
         a, b = ns(m, slow, 1, 200), ns(m, slow, 2, 200)
         if a and b:
