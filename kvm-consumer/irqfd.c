@@ -13,6 +13,7 @@
 #include <linux/irq.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 #ifdef CONFIG_IRQ_REMAP
 #include <asm/irq_remapping.h>
 #endif
@@ -38,6 +39,74 @@ KC_CHECK_FIELD(reason);
 
 /* Tear-downs started by an eventfd being closed, on any CPU. */
 static struct workqueue_struct *kc_wq;
+
+/*
+ * The eventfds of every irqfd, in every VM: an eventfd is the eventfd of
+ * one irqfd, or the resamplefd of any number of them, never both, so that
+ * no guest's completion signals an irqfd and no loop of completions can
+ * form between VMs (Documentation/kvm-consumer.md). Maps an eventfd
+ * context to its irqfd, or a resamplefd's to xa_mk_value(its users).
+ * Taken under a VM's lock.
+ */
+static DEFINE_MUTEX(kc_eventfds_lock);
+static DEFINE_XARRAY(kc_eventfds);
+
+/* Whether @irqfd's eventfds may join the index: 0, -EBUSY or -EINVAL. */
+static int kc_eventfds_check(const struct kc_irqfd *irqfd)
+{
+	void *e = xa_load(&kc_eventfds, (unsigned long)irqfd->eventfd);
+
+	lockdep_assert_held(&kc_eventfds_lock);
+
+	if (e)
+		return xa_is_value(e) ? -EINVAL : -EBUSY;
+	if (irqfd->resamplefd) {
+		e = xa_load(&kc_eventfds, (unsigned long)irqfd->resamplefd);
+		if (e && !xa_is_value(e))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int kc_eventfds_add(struct kc_irqfd *irqfd)
+{
+	unsigned long efd = (unsigned long)irqfd->eventfd;
+	unsigned long rfd = (unsigned long)irqfd->resamplefd;
+	void *e;
+	int ret;
+
+	lockdep_assert_held(&kc_eventfds_lock);
+
+	ret = xa_insert(&kc_eventfds, efd, irqfd, GFP_KERNEL);
+	if (ret || !rfd)
+		return ret;
+	e = xa_load(&kc_eventfds, rfd);
+	ret = xa_err(xa_store(&kc_eventfds, rfd,
+			      xa_mk_value(e ? xa_to_value(e) + 1 : 1),
+			      GFP_KERNEL));
+	if (ret)
+		xa_erase(&kc_eventfds, efd);
+	return ret;
+}
+
+static void kc_eventfds_del(struct kc_irqfd *irqfd)
+{
+	unsigned long rfd = (unsigned long)irqfd->resamplefd;
+	unsigned long users;
+
+	mutex_lock(&kc_eventfds_lock);
+	xa_erase(&kc_eventfds, (unsigned long)irqfd->eventfd);
+	if (rfd) {
+		users = xa_to_value(xa_load(&kc_eventfds, rfd));
+		/* Replacing an entry allocates nothing. */
+		if (users > 1)
+			xa_store(&kc_eventfds, rfd, xa_mk_value(users - 1),
+				 GFP_KERNEL);
+		else
+			xa_erase(&kc_eventfds, rfd);
+	}
+	mutex_unlock(&kc_eventfds_lock);
+}
 
 /*
  * The kind of the chip on @irq's hierarchy that takes a vCPU affinity.
@@ -372,6 +441,7 @@ static void kc_irqfd_detach(struct kc_irqfd *irqfd)
 	irqfd->dead = true;
 	list_del_init(&irqfd->link);
 	irqfd->vm->nr_irqfds--;
+	kc_eventfds_del(irqfd);
 	if (irqfd->registered)
 		irq_bypass_unregister_consumer(&irqfd->consumer);
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
@@ -508,18 +578,18 @@ static struct eventfd_ctx *kc_eventfd_get(int fd, struct file **filep)
  *	resamplefd)
  *
  * Return: 0; -EINVAL for bad flags or GSI, an fd that is not an eventfd,
- * a resamplefd that is the eventfd of an irqfd of @vm (this one's
- * included) or an eventfd that is the resamplefd of one (completing an
- * injection would inject again, without end); -EBADF for a closed fd;
- * -EBUSY if the eventfd is already assigned in @vm, or has another
- * priority waiter (an irqfd of another VM, or of KVM); -ENOSPC if @vm has
+ * a resamplefd that is the eventfd of an irqfd of any VM (this one's
+ * included) or an eventfd that is the resamplefd of one (completions
+ * would signal irqfds, in a loop at worst); -EBADF for a closed fd;
+ * -EBUSY if the eventfd is already an irqfd's, in any VM, or has another
+ * priority waiter (KVM's irqfd); -ENOSPC if @vm has
  * KC_MAX_IRQFDS; -ENOMEM. The IRQ bypass registration may fail without
  * failing the
  * assignment, as in KVM: the irqfd then works without bypass.
  */
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 {
-	struct kc_irqfd *irqfd, *tmp;
+	struct kc_irqfd *irqfd;
 	struct file *file = NULL;
 	__poll_t events;
 	int ret;
@@ -563,17 +633,14 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 
 	ret = irqfd->resamplefd == irqfd->eventfd ? -EINVAL : 0;
 	mutex_lock(&vm->lock);
-	list_for_each_entry(tmp, &vm->irqfds, link) {
-		if (ret)
-			break;
-		if (tmp->eventfd == irqfd->eventfd)
-			ret = -EBUSY;
-		else if (tmp->eventfd == irqfd->resamplefd ||
-			 (tmp->resamplefd && tmp->resamplefd == irqfd->eventfd))
-			ret = -EINVAL;
-	}
+	mutex_lock(&kc_eventfds_lock);
+	if (!ret)
+		ret = kc_eventfds_check(irqfd);
 	if (!ret && vm->nr_irqfds >= KC_MAX_IRQFDS)
 		ret = -ENOSPC;
+	if (!ret)
+		ret = kc_eventfds_add(irqfd);
+	mutex_unlock(&kc_eventfds_lock);
 	if (ret) {
 		mutex_unlock(&vm->lock);
 		goto err_put;
@@ -591,6 +658,7 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args)
 		ret = irqfd->queued;
 		list_del(&irqfd->link);
 		vm->nr_irqfds--;
+		kc_eventfds_del(irqfd);
 		mutex_unlock(&vm->lock);
 		goto err_put;
 	}
@@ -796,5 +864,6 @@ int kc_irqfd_init(void)
 
 void kc_irqfd_exit(void)
 {
+	WARN_ON(!xa_empty(&kc_eventfds));
 	destroy_workqueue(kc_wq);
 }

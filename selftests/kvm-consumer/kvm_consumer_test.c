@@ -350,6 +350,47 @@ TEST_F(vm, resample_loops_refused)
 	close(c);
 }
 
+/*
+ * The same rule across VMs: two VMs, each one's resamplefd the other's
+ * irqfd eventfd, would complete and inject in a loop without end. An
+ * eventfd is one irqfd's eventfd or resamplefds', module-wide.
+ */
+TEST_F(vm, resample_loops_across_vms_refused)
+{
+	struct kvm_irq_routing_entry e[] = { level_route(5, 5) };
+	int a = self->efd, b = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int c = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int vm2 = open(DEV, O_RDWR), vm3 = open(DEV, O_RDWR);
+
+	ASSERT_GE(vm2, 0);
+	ASSERT_GE(vm3, 0);
+	ASSERT_EQ(0, set_routes(vm2, e, 1));
+	ASSERT_EQ(0, set_routes(vm3, e, 1));
+	ASSERT_EQ(0, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
+	/* A loop of two VMs. */
+	EXPECT_EQ(-1, irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
+	EXPECT_EQ(EINVAL, errno);
+	/* A chain, which a third VM would close. */
+	EXPECT_EQ(-1, irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, c));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("b is a's resamplefd");
+	EXPECT_EQ(-1, irqfd(vm3, c, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("a is an irqfd's eventfd");
+	/* Another VM's irqfd on a's eventfd. */
+	EXPECT_EQ(-1, irqfd(vm2, a, 5, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	/* Sharing a resamplefd across VMs loops nothing. */
+	EXPECT_EQ(0, irqfd(vm2, c, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
+	/* b stays a resamplefd while c's irqfd completes into it. */
+	ASSERT_EQ(0, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(-1, irqfd(vm3, b, 5, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	close(vm2);
+	EXPECT_EQ(0, irqfd(vm3, b, 5, 0, 0));
+	close(vm3);
+	close(b);
+	close(c);
+}
+
 /* The voluntary context switches of thread @tid so far. */
 static long long switches(pid_t tid)
 {
