@@ -35,9 +35,10 @@ void irqbp_abi_paired(struct irq_bypass_producer *prod,
  * @irq: the producer's host irq
  *
  * Sets @producer's irq, adds @producer to the manager and, if a consumer
- * with the same eventfd is registered, connects the two; @producer's
- * eventfd is set on success only. May sleep; the callbacks of @producer and
- * of its consumer are called from this context.
+ * with the same eventfd is registered, connects the two. @producer's
+ * eventfd is set before the callbacks run and reset if the registration
+ * fails. May sleep; the callbacks of @producer and of its consumer are
+ * called from this context.
  *
  * Return: 0 on success (connected or waiting for a consumer); -EINVAL if
  * @producer or @eventfd is NULL or @producer is registered already;
@@ -92,9 +93,9 @@ EXPORT_SYMBOL_GPL(irq_bypass_unregister_producer);
  * @eventfd: the eventfd context it shares with its producer
  *
  * Adds @consumer to the manager and, if a producer with the same eventfd
- * is registered, connects the two; @consumer's eventfd is set on success
- * only. May sleep; the callbacks of @consumer and of its producer are
- * called from this context.
+ * is registered, connects the two. @consumer's eventfd is set before the
+ * callbacks run and reset if the registration fails. May sleep; the
+ * callbacks of @consumer and of its producer are called from this context.
  *
  * Return: 0 on success (connected or waiting for a producer); -EINVAL if
  * @consumer or @eventfd is NULL, a required callback is missing or

@@ -33,6 +33,9 @@ static inline int irqbp_test_register_consumer(struct irq_bypass_consumer *c,
 	return irq_bypass_register_consumer(c, token);
 }
 
+/* The token an object records: set before its connect's callbacks run. */
+#define irqbp_test_token(obj) ((void *)(obj)->eventfd)
+
 #else
 
 #define IRQBP_TEST_API "token API, up to v6.16"
@@ -56,6 +59,8 @@ static inline int irqbp_test_register_consumer(struct irq_bypass_consumer *c,
 		c->token = token;
 	return irq_bypass_register_consumer(c);
 }
+
+#define irqbp_test_token(obj) ((obj)->token)
 
 #endif /* IRQBP_EVENTFD_API */
 

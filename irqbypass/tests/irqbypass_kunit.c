@@ -90,6 +90,9 @@ static int tprod_add(struct irq_bypass_producer *p,
 	if (tp->fail_add)
 		return tp->fail_add;
 	KUNIT_EXPECT_NULL(tp->test, tp->partner);
+	/* Both objects record the token their connect runs for. */
+	KUNIT_EXPECT_NOT_NULL(tp->test, irqbp_test_token(p));
+	KUNIT_EXPECT_PTR_EQ(tp->test, irqbp_test_token(p), irqbp_test_token(c));
 	tp->partner = to_tcons(c);
 	tp->adds++;
 	return 0;
