@@ -97,7 +97,7 @@ const char *reason_name(unsigned int reason)
 	case KC_REASON_FOREIGN_CHIP: return "chip of another vCPU format";
 	case KC_REASON_VECTOR_SHARED: return "vector posted by another GSI";
 	case KC_REASON_EDGE_LINE: return "edge line, not forwarded";
-	case KC_REASON_HARDWARE_POSTING: return "real posting hardware, not driven";
+	case KC_REASON_HARDWARE_POSTING: return "real VT-d, not driven";
 	}
 	return "none";
 }

@@ -57,7 +57,7 @@ TRACE_EVENT(kc_mode,
 				   { KC_REASON_FOREIGN_CHIP, "chip of another vCPU format" },
 				   { KC_REASON_VECTOR_SHARED, "vector posted by another GSI" },
 				   { KC_REASON_EDGE_LINE, "edge line, not forwarded" },
-				   { KC_REASON_HARDWARE_POSTING, "real posting hardware, not driven" }))
+				   { KC_REASON_HARDWARE_POSTING, "real VT-d, not driven" }))
 );
 
 #endif /* _KVM_CONSUMER_TRACE_H */
