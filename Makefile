@@ -102,6 +102,8 @@ selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftest
 		$(BUILD)/selftests/forwarding_test
 	$(LIB) compile_selftest selftests/kvm-consumer/posting_test.c \
 		$(BUILD)/selftests/posting_test
+	$(LIB) compile_selftest selftests/vfio-platform-producer/storm_test.c \
+		$(BUILD)/selftests/storm_test
 
 TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 

@@ -5,7 +5,8 @@
 # together: kvm-consumer's char-device test, then the harness suites for
 # kvm-consumer (with the stock vfio-pci), vfio-pci-producer (alone and with
 # the stock KVM), the two reference participants paired, and
-# vfio-platform-producer on the interrupt controller model's lines.
+# vfio-platform-producer on the interrupt controller model's lines; last,
+# the randomized storm over all of them.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
@@ -27,5 +28,9 @@ POST_CYCLES=1000 "$build/selftests/posting_test" || status=1
 for t in kvm_consumer_test vfio_pci_producer_test reference_pair_test \
 	vfio_platform_producer_test; do
 	"$build/harness/$t" --gtest_color=no || status=1
+done
+# The randomized storm: make check's two fixed seeds (STORM_SEED replays).
+for seed in 1 2; do
+	STORM_SEED=$seed "$build/selftests/storm_test" || status=1
 done
 exit $status
