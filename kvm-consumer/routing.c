@@ -226,10 +226,10 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 		return KC_REASON_MULTICAST;
 	if (chip == KC_CHIP_FOREIGN)
 		return KC_REASON_FOREIGN_CHIP;
-	if (chip == KC_CHIP_NOTIFIES)
-		return KC_REASON_HARDWARE_POSTING;
 	if (!posting)
 		return KC_REASON_NO_POSTING;
+	if (chip == KC_CHIP_NOTIFIES)
+		return KC_REASON_HARDWARE_POSTING;
 	if (chip != KC_CHIP_POSTS)
 		return KC_REASON_NO_VCPU_AFFINITY;
 	return KC_REASON_NONE;
