@@ -150,6 +150,15 @@ static inline int set_irqs(int dev, uint32_t flags, uint32_t index, int32_t fd)
 	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &s) ? -errno : 0;
 }
 
+/* VFIO_DEVICE_SET_IRQS: unmask irq @index (DATA_NONE): 0 or -errno. */
+static inline int unmask_irq(int dev, uint32_t index)
+{
+	struct vfio_irq_set u = { sizeof(u), VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_UNMASK, index, 0, 1 };
+
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &u) ? -errno : 0;
+}
+
 static inline int set_trigger(int dev, uint32_t index, int32_t fd)
 {
 	return set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |

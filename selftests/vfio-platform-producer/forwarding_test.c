@@ -433,15 +433,6 @@ static int set_route(int vm, uint32_t gsi, enum route_kind kind)
 	return ioctl(vm, KC_SET_GSI_ROUTING, &t) ? -errno : 0;
 }
 
-/* VFIO_DEVICE_SET_IRQS: unmask @line (DATA_NONE). */
-static int unmask(int dev, int line)
-{
-	struct vfio_irq_set u = { sizeof(u), VFIO_IRQ_SET_DATA_NONE |
-				  VFIO_IRQ_SET_ACTION_UNMASK, line, 0, 1 };
-
-	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &u) ? -errno : 0;
-}
-
 /* Pulses @line @n times, one at a time: how many the producer handled. */
 static int deliver_pulses(int line, int n)
 {
@@ -501,13 +492,13 @@ static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
 		 * interrupt injected on a route without resampling (MSI,
 		 * none) left the level line host-masked for good.
 		 */
-		ASSERT_EQ(0, unmask(dev, line));
+		ASSERT_EQ(0, unmask_irq(dev, line));
 		forwarded += model_line(DEVICE, line, "forwarded");
 		usleep(rand_r(&seed) % 1000);
 	}
 	model_ctl(DEVICE, "burst", line, "0 0");
 	ASSERT_EQ(0, set_route(vm, gsi, ROUTE_LEVEL));
-	ASSERT_EQ(0, unmask(dev, line));
+	ASSERT_EQ(0, unmask_irq(dev, line));
 	usleep(100000);
 	/* Still alive: each of ten pulses reaches the host. */
 	EXPECT_EQ(10, deliver_pulses(line, 10)) TH_LOG("the line is wedged");

@@ -74,15 +74,6 @@ static struct storm {
 	snprintf(s.last[t], sizeof(s.last[t]), __VA_ARGS__);		\
 } while (0)
 
-/* VFIO_DEVICE_SET_IRQS: unmask @line (DATA_NONE). */
-static int unmask(int dev, int line)
-{
-	struct vfio_irq_set u = { sizeof(u), VFIO_IRQ_SET_DATA_NONE |
-				  VFIO_IRQ_SET_ACTION_UNMASK, line, 0, 1 };
-
-	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &u) ? -errno : 0;
-}
-
 static struct kc_gsi_state gsi_state(int vm, int gsi)
 {
 	struct kc_gsi_state st = { .gsi = gsi };
@@ -202,7 +193,7 @@ static int worker_op(int t, unsigned int *seed)
 		break;
 	case 7:
 		LOG_OP(t, "unmask %s %d", dev, src->line);
-		ret = unmask(s.devfd[src->dev], src->line);
+		ret = unmask_irq(s.devfd[src->dev], src->line);
 		break;
 	case 8:
 		LOG_OP(t, "run vcpu");
@@ -317,7 +308,7 @@ static void cycle_dev(int d, bool unbind)
 		if (write_str(DRIVER "unbind", devices[d]))
 			util_fail("unbind %s", devices[d]);
 		/* Its file still open: every call now fails. */
-		if (unmask(s.devfd[d], 0) != -ENODEV)
+		if (unmask_irq(s.devfd[d], 0) != -ENODEV)
 			util_fail("%s unbound, yet its file still works", devices[d]);
 	}
 	close(s.devfd[d]);
@@ -413,7 +404,7 @@ static void deliver_all(void)
 		if (!src->has_trigger &&
 		    !set_trigger(s.devfd[src->dev], src->line, src->trigger))
 			src->has_trigger = true;
-		if (unmask(s.devfd[src->dev], src->line))
+		if (unmask_irq(s.devfd[src->dev], src->line))
 			util_fail("unmask %s %d: %s", devices[src->dev], src->line,
 				  strerror(errno));
 	}
