@@ -488,12 +488,27 @@ void icm_line_init(struct icm_line *l)
 	/* genirq starts every descriptor masked. */
 	l->masked = true;
 	l->kick = IRQ_WORK_INIT_HARD(icm_kick_fn);
+	mutex_init(&l->kick_sync);
 	irqbp_hrtimer_setup(&l->burst, icm_burst_fn, CLOCK_MONOTONIC,
 			    HRTIMER_MODE_REL_HARD);
+}
+
+/*
+ * Waits for the deliveries queued on @l's irq_work. Where the architecture
+ * has no irq_work interrupt (UML), irq_work_sync() sleeps on an rcuwait,
+ * which holds one waiter: a second one would take the first's place, and
+ * the first would sleep for good. So its callers take turns. May sleep.
+ */
+void icm_kick_sync(struct icm_line *l)
+{
+	mutex_lock(&l->kick_sync);
+	irq_work_sync(&l->kick);
+	mutex_unlock(&l->kick_sync);
 }
 
 void icm_line_stop(struct icm_line *l)
 {
 	hrtimer_cancel(&l->burst);
-	irq_work_sync(&l->kick);
+	icm_kick_sync(l);
+	mutex_destroy(&l->kick_sync);
 }

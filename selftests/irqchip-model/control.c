@@ -56,7 +56,7 @@ static ssize_t icm_ctl_write(struct file *file, const char __user *ubuf,
 	} else {
 		return -EINVAL;
 	}
-	irq_work_sync(&l->kick);
+	icm_kick_sync(l);
 	return len;
 }
 

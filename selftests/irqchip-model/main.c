@@ -93,7 +93,7 @@ int irqchip_model_set_level(unsigned int irq, bool asserted)
 	if (!l || !l->level)
 		return -EINVAL;
 	icm_set_level(l, asserted);
-	irq_work_sync(&l->kick);
+	icm_kick_sync(l);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(irqchip_model_set_level, IRQBP_NS(IRQCHIP_MODEL));
@@ -115,7 +115,7 @@ int irqchip_model_pulse(unsigned int irq)
 	if (!l)
 		return -EINVAL;
 	icm_raise(l);
-	irq_work_sync(&l->kick);
+	icm_kick_sync(l);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(irqchip_model_pulse, IRQBP_NS(IRQCHIP_MODEL));
@@ -154,7 +154,7 @@ int irqchip_model_sync(unsigned int irq)
 
 	if (!l)
 		return -EINVAL;
-	irq_work_sync(&l->kick);
+	icm_kick_sync(l);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(irqchip_model_sync, IRQBP_NS(IRQCHIP_MODEL));

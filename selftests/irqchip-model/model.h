@@ -8,6 +8,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 
 #include <irqbypass/compat.h>
@@ -42,6 +43,7 @@ struct icm_line {
 	ktime_t burst_period;
 
 	struct irq_work kick;	/* delivery from contexts that hold the desc lock */
+	struct mutex kick_sync;	/* icm_kick_sync()'s waiters take turns */
 	struct hrtimer burst;
 };
 
@@ -59,6 +61,7 @@ extern const struct irq_domain_ops icm_domain_ops;
 
 void icm_line_init(struct icm_line *l);
 void icm_line_stop(struct icm_line *l);
+void icm_kick_sync(struct icm_line *l);
 struct icm_line *icm_line_of(unsigned int irq);
 void icm_raise(struct icm_line *l);
 void icm_set_level(struct icm_line *l, bool asserted);
