@@ -89,6 +89,8 @@ fwdtest=$build/selftests/forwarding_test
 compile_selftest "$top/selftests/vfio-platform-producer/forwarding_test.c" "$fwdtest"
 posttest=$build/selftests/posting_test
 compile_selftest "$top/selftests/kvm-consumer/posting_test.c" "$posttest"
+stormtest=$build/selftests/storm_test
+compile_selftest "$top/selftests/vfio-platform-producer/storm_test.c" "$stormtest"
 
 # With uml-xstate.patch, UML keeps only the SSE part of a process's vector
 # state on hosts with AVX-512/AMX, so glibc in UML must not pick its AVX
@@ -171,7 +173,7 @@ run_api() {
 	done
 	sed -e "s|@API@|$api|g" -e "s|@MODS@|$dir|g" -e "s|@OUT@|$o|g" \
 	    -e "s|@SELFTEST@|$selftest|g" -e "s|@FWDTEST@|$fwdtest|g" \
-	    -e "s|@POSTTEST@|$posttest|g" \
+	    -e "s|@POSTTEST@|$posttest|g" -e "s|@STORMTEST@|$stormtest|g" \
 	    -e "s|@SUITES@|$((suites + 1))|g" "$here/uml-init.sh" > "$o/init"
 
 	say "booting UML: the $api API"

@@ -79,6 +79,9 @@ if [ $api = token ]; then
 	echo $? > $out/forwarding_test.status
 	@POSTTEST@ > $out/posting_test.log 2>&1
 	echo $? > $out/posting_test.status
+	# The randomized storm, with make check's two fixed seeds.
+	{ STORM_SEED=1 @STORMTEST@ && STORM_SEED=2 @STORMTEST@; } > $out/storm_test.log 2>&1
+	echo $? > $out/storm_test.status
 	rmmod vfio_platform_producer
 	cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
 	for f in producers consumers pairs; do
@@ -91,7 +94,7 @@ fi
 kmsg "    KTAP version 1"
 kmsg "    # Subtest: irqbypass_uml"
 if [ $api = token ]; then
-	kmsg "    1..20"
+	kmsg "    1..21"
 else
 	kmsg "    1..12"
 fi
@@ -111,6 +114,7 @@ if [ $api = token ]; then
 	check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
 	check forwarding_selftest test "$(cat $out/forwarding_test.status)" = 0
 	check posting_selftest test "$(cat $out/posting_test.status)" = 0
+	check storm_selftest test "$(cat $out/storm_test.status)" = 0
 	check vfio_platform_producer_unloaded test ! -e /sys/module/vfio_platform_producer
 	check debugfs_empty_after_forwarding sh -c "! grep . $out/after-forwarding.txt"
 	check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 12 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"

@@ -21,8 +21,8 @@
  *
  * STORM_SEED replays a run (the seed is printed); STORM_MS (default 3000)
  * is its length. Needs irqbypass, irqchip_model, vfio_platform_producer and
- * kvm_consumer loaded, debugfs mounted, and root. Runs in the test host
- * (Documentation/testhost.md says why not yet in UML).
+ * kvm_consumer loaded, debugfs mounted, and root. Runs in UML and in the
+ * test host.
  */
 #define _GNU_SOURCE		/* pthread_tryjoin_np() */
 #include <pthread.h>
