@@ -3,10 +3,10 @@
 # The two commands users start with are `make demo` and `make check`;
 # `make help` lists every target. KDIR (the kernel build tree) and BUILD
 # (where everything generated goes, default build/) are found by
-# selftests/lib.sh and may be set on the command line, as IRQBYPASS_CACHE
+# scripts/lib.sh and may be set on the command line, as IRQBYPASS_CACHE
 # (what is fetched and built once, kept across clones: ~/.cache/irqbypass).
 
-LIB := selftests/lib.sh
+LIB := scripts/lib.sh
 KDIR ?= $(shell $(LIB) kdir)
 BUILD ?= $(CURDIR)/build
 export BUILD
@@ -96,13 +96,13 @@ harness: ## the C++/BPF harness: library, tools, GoogleTest suites, in BUILD/har
 	$(MAKE) -C harness OUT=$(BUILD)/harness
 
 selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftests
-	$(LIB) compile_selftest selftests/kvm-consumer/kvm_consumer_test.c \
+	selftests/lib.sh compile_selftest selftests/kvm-consumer/kvm_consumer_test.c \
 		$(BUILD)/selftests/kvm_consumer_test
-	$(LIB) compile_selftest selftests/vfio-platform-producer/forwarding_test.c \
+	selftests/lib.sh compile_selftest selftests/vfio-platform-producer/forwarding_test.c \
 		$(BUILD)/selftests/forwarding_test
-	$(LIB) compile_selftest selftests/kvm-consumer/posting_test.c \
+	selftests/lib.sh compile_selftest selftests/kvm-consumer/posting_test.c \
 		$(BUILD)/selftests/posting_test
-	$(LIB) compile_selftest selftests/vfio-platform-producer/storm_test.c \
+	selftests/lib.sh compile_selftest selftests/vfio-platform-producer/storm_test.c \
 		$(BUILD)/selftests/storm_test
 
 TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh

@@ -7,7 +7,7 @@
 # modules are built in a minimal build root of its own release, made with
 # mmdebstrap, because a newer release's kbuild and compiler do not run on
 # Debian 12; its image and stock modules are unpacked for the test host.
-# Everything is cached under kernels/ of the cache (selftests/lib.sh).
+# Everything is cached under kernels/ of the cache (scripts/lib.sh).
 #
 # usage: debian-kernel.sh newest SUITE REGEX  the newest KVER of SUITE whose
 #                                             version matches REGEX
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/selftests/lib.sh"
+. "$top/scripts/lib.sh"
 cache=$(kernel_cache)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -176,7 +176,7 @@ image() {
 }
 
 out() {
-	KVER=$1 mods_dir
+	kernel_modules "$1"
 }
 
 # Our modules for KVER: the sources copied into the build root and built
