@@ -20,6 +20,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include <irqbypass/layout.h>
+
 #include "internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -30,24 +32,18 @@ MODULE_DESCRIPTION("IRQ bypass manager utility module");
 MODULE_VERSION(IRQBYPASS_VERSION);
 
 /* The raw records must be what include/uapi/irqbypass/tracepoints.h says. */
-#define IRQBP_CHECK_FIELD(raw, uapi, field)				\
-	static_assert(offsetof(struct trace_event_raw_##raw, field) ==	\
-		      offsetof(struct irqbypass_tp_##uapi, field) &&	\
-		      sizeof_field(struct trace_event_raw_##raw, field) ==	\
-		      sizeof_field(struct irqbypass_tp_##uapi, field))
-
 static_assert(sizeof(struct trace_entry) == sizeof(struct irqbypass_tp_header));
-IRQBP_CHECK_FIELD(irqbypass_member, member, token);
-IRQBP_CHECK_FIELD(irqbypass_member, member, object);
-IRQBP_CHECK_FIELD(irqbypass_member, member, irq);
-IRQBP_CHECK_FIELD(irqbypass_member, member, ret);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, token);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, producer);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, consumer);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, irq);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, ret);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, step);
-IRQBP_CHECK_FIELD(irqbypass_pair, pair, side);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_member, irqbypass_tp_member, token);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_member, irqbypass_tp_member, object);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_member, irqbypass_tp_member, irq);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_member, irqbypass_tp_member, ret);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, token);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, producer);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, consumer);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, irq);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, ret);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, step);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, side);
 
 /* One per token in use: the only record the manager allocates. */
 struct irqbp_token {

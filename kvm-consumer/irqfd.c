@@ -19,6 +19,7 @@
 #endif
 
 #include <irqbypass/compat.h>
+#include <irqbypass/layout.h>
 
 #include "kvm_consumer.h"
 
@@ -26,16 +27,13 @@
 #include "trace.h"
 
 /* The tracepoint record must be what the uapi header says. */
-#define KC_CHECK_FIELD(field)						\
-	static_assert(offsetof(struct trace_event_raw_kc_mode, field) ==	\
-		      offsetof(struct kc_tp_mode, field))
-KC_CHECK_FIELD(token);
-KC_CHECK_FIELD(host_irq);
-KC_CHECK_FIELD(gsi);
-KC_CHECK_FIELD(vcpu);
-KC_CHECK_FIELD(vector);
-KC_CHECK_FIELD(mode);
-KC_CHECK_FIELD(reason);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, token);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, host_irq);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, gsi);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, vcpu);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, vector);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, mode);
+IRQBP_SAME_FIELD(trace_event_raw_kc_mode, kc_tp_mode, reason);
 
 /* Tear-downs started by an eventfd being closed, on any CPU. */
 static struct workqueue_struct *kc_wq;
