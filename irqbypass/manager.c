@@ -21,6 +21,7 @@
 #include <linux/spinlock.h>
 
 #include <irqbypass/layout.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
@@ -89,7 +90,7 @@ long irqbp_nr_registered(void)
 	       irqbp_counter_read(IRQBP_CNT_PRODUCER_UNREGISTERED) -
 	       irqbp_counter_read(IRQBP_CNT_CONSUMER_UNREGISTERED);
 }
-EXPORT_SYMBOL_NS_GPL(irqbp_nr_registered, IRQBYPASS_KUNIT);
+EXPORT_SYMBOL_IF_KUNIT(irqbp_nr_registered);
 #endif
 
 static struct hlist_head *irqbp_bucket(const void *token)

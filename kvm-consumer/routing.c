@@ -5,6 +5,7 @@
  * all of it is covered by KUnit.
  */
 
+#include <kunit/visibility.h>
 #include <linux/bitops.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -134,7 +135,7 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 	}
 	return routes;
 }
-EXPORT_SYMBOL_NS_GPL(kc_routes_parse, IRQBP_NS(KVM_CONSUMER_KUNIT));
+EXPORT_SYMBOL_IF_KUNIT(kc_routes_parse);
 
 /**
  * kc_route_find - the route of a GSI
@@ -160,7 +161,7 @@ const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi)
 	}
 	return NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kc_route_find, IRQBP_NS(KVM_CONSUMER_KUNIT));
+EXPORT_SYMBOL_IF_KUNIT(kc_route_find);
 
 /*
  * The chips whose vCPU affinity argument we speak: a VT-d posting
@@ -202,7 +203,7 @@ enum kc_chip kc_chip_of_name(const char *name, bool *own_remapping)
 	}
 	return KC_CHIP_FOREIGN;
 }
-EXPORT_SYMBOL_NS_GPL(kc_chip_of_name, IRQBP_NS(KVM_CONSUMER_KUNIT));
+EXPORT_SYMBOL_IF_KUNIT(kc_chip_of_name);
 
 /**
  * kc_route_reason - why a route cannot bypass the host
@@ -234,4 +235,4 @@ enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,
 		return KC_REASON_NO_VCPU_AFFINITY;
 	return KC_REASON_NONE;
 }
-EXPORT_SYMBOL_NS_GPL(kc_route_reason, IRQBP_NS(KVM_CONSUMER_KUNIT));
+EXPORT_SYMBOL_IF_KUNIT(kc_route_reason);

@@ -26,11 +26,15 @@ static inline void irqbp_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
-/* A symbol namespace, as EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS() take it. */
+/*
+ * The namespace of EXPORT_SYMBOL_IF_KUNIT() (<kunit/visibility.h>), for a
+ * KUnit suite's MODULE_IMPORT_NS(): an identifier before 6.13, a string
+ * since.
+ */
 #ifdef IRQBP_NS_IDENTIFIER
-#define IRQBP_NS(ns)	ns
+#define IRQBP_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
 #else
-#define IRQBP_NS(ns)	#ns
+#define IRQBP_KUNIT_NS	"EXPORTED_FOR_KUNIT_TESTING"
 #endif
 
 #ifndef IRQBP_HAVE_FD_FILE

@@ -16,10 +16,12 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include <irqbypass/compat.h>
+
 #include "../internal.h"
 #include "irqbypass_api.h"
 
-MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
+MODULE_IMPORT_NS(IRQBP_KUNIT_NS);
 
 struct fprod {
 	struct irq_bypass_producer p;

@@ -18,10 +18,12 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 
+#include <irqbypass/compat.h>
+
 #include "../internal.h"
 #include "irqbypass_api.h"
 
-MODULE_IMPORT_NS(IRQBYPASS_KUNIT);
+MODULE_IMPORT_NS(IRQBP_KUNIT_NS);
 
 /* What a callback did, in the order the manager made the calls. */
 enum op {

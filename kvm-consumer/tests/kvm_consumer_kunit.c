@@ -11,7 +11,7 @@
 
 #include "../kvm_consumer.h"
 
-MODULE_IMPORT_NS(IRQBP_NS(KVM_CONSUMER_KUNIT));
+MODULE_IMPORT_NS(IRQBP_KUNIT_NS);
 
 static struct kvm_irq_routing_entry msi(u32 gsi, u32 dest, bool logical,
 					u32 vector)

@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
 #include <linux/irqdomain.h>
@@ -74,7 +75,7 @@ unsigned int irqchip_model_irq(unsigned int device, unsigned int line)
 		return 0;
 	return icm_devices[device]->lines[line].virq;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_irq, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_irq);
 
 /**
  * irqchip_model_set_level - drive the input of a level line
@@ -96,7 +97,7 @@ int irqchip_model_set_level(unsigned int irq, bool asserted)
 	icm_kick_sync(l);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_set_level, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_set_level);
 
 /**
  * irqchip_model_pulse - one interrupt from the device
@@ -118,7 +119,7 @@ int irqchip_model_pulse(unsigned int irq)
 	icm_kick_sync(l);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_pulse, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_pulse);
 
 /**
  * irqchip_model_burst - pulses raised from a timer, in hard irq context
@@ -137,7 +138,7 @@ int irqchip_model_burst(unsigned int irq, unsigned int n, unsigned int period_us
 	icm_start_burst(l, n, period_us);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_burst, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_burst);
 
 /**
  * irqchip_model_sync - wait for the deliveries a state change queued
@@ -157,7 +158,7 @@ int irqchip_model_sync(unsigned int irq)
 	icm_kick_sync(l);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_sync, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_sync);
 
 /**
  * irqchip_model_reset - zero a line's counters
@@ -174,7 +175,7 @@ int irqchip_model_reset(unsigned int irq)
 	icm_reset_counters(l);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_reset, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_reset);
 
 /**
  * irqchip_model_counters - what happened on a line
@@ -192,7 +193,7 @@ int irqchip_model_counters(unsigned int irq, struct irqchip_model_counters *c)
 	icm_snapshot(l, NULL, c);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_counters, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_counters);
 
 /**
  * irqchip_model_state - where a line stands
@@ -210,7 +211,7 @@ int irqchip_model_state(unsigned int irq, struct irqchip_model_state *s)
 	icm_snapshot(l, s, NULL);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(irqchip_model_state, IRQBP_NS(IRQCHIP_MODEL));
+EXPORT_SYMBOL_IF_KUNIT(irqchip_model_state);
 
 static void icm_destroy(void)
 {

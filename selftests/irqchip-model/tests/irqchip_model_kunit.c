@@ -20,7 +20,7 @@
 
 #include "../irqchip_model.h"
 
-MODULE_IMPORT_NS(IRQBP_NS(IRQCHIP_MODEL));
+MODULE_IMPORT_NS(IRQBP_KUNIT_NS);
 
 /* What a test's handler saw, and what it does to the line. */
 struct icm_test {
