@@ -56,8 +56,8 @@ int irq_bypass_register_producer(struct irq_bypass_producer *producer,
 		ret = -EINVAL;
 	} else {
 		producer->irq = irq;
-		ret = irqbp_register(eventfd, producer, NULL,
-				     irqbp_slot(producer), &pair_irq);
+		ret = irqbp_register(eventfd, IRQBYPASS_SIDE_PRODUCER,
+				     producer, irqbp_slot(producer), &pair_irq);
 	}
 
 	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_REGISTERED);
@@ -79,8 +79,9 @@ void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
 	struct eventfd_ctx *eventfd = producer ? READ_ONCE(producer->eventfd) : NULL;
 	int irq, ret;
 
-	ret = irqbp_unregister(producer, producer ? irqbp_slot(producer) : NULL,
-			       true, &irq);
+	ret = irqbp_unregister(IRQBYPASS_SIDE_PRODUCER, producer,
+			       producer ? irqbp_slot(producer) : NULL,
+			       &irq);
 	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_UNREGISTERED);
 	trace_irqbypass_unregister_producer(eventfd, producer, irq, ret);
 }
@@ -113,8 +114,8 @@ int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer,
 	    !consumer->del_producer || READ_ONCE(consumer->eventfd))
 		ret = -EINVAL;
 	else
-		ret = irqbp_register(eventfd, NULL, consumer,
-				     irqbp_slot(consumer), &irq);
+		ret = irqbp_register(eventfd, IRQBYPASS_SIDE_CONSUMER,
+				     consumer, irqbp_slot(consumer), &irq);
 
 	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_REGISTERED);
 	trace_irqbypass_register_consumer(eventfd, consumer, ret ? -1 : irq,
@@ -136,8 +137,9 @@ void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
 	struct eventfd_ctx *eventfd = consumer ? READ_ONCE(consumer->eventfd) : NULL;
 	int irq, ret;
 
-	ret = irqbp_unregister(consumer, consumer ? irqbp_slot(consumer) : NULL,
-			       false, &irq);
+	ret = irqbp_unregister(IRQBYPASS_SIDE_CONSUMER, consumer,
+			       consumer ? irqbp_slot(consumer) : NULL,
+			       &irq);
 	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_UNREGISTERED);
 	trace_irqbypass_unregister_consumer(eventfd, consumer, irq, ret);
 }

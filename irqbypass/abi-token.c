@@ -50,8 +50,8 @@ int irq_bypass_register_producer(struct irq_bypass_producer *producer)
 	if (!producer || !producer->token)
 		ret = -EINVAL;
 	else
-		ret = irqbp_register(producer->token, producer, NULL,
-				     irqbp_slot(&producer->node), &irq);
+		ret = irqbp_register(producer->token, IRQBYPASS_SIDE_PRODUCER,
+				     producer, irqbp_slot(&producer->node), &irq);
 
 	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_REGISTERED);
 	trace_irqbypass_register_producer(producer ? producer->token : NULL,
@@ -74,9 +74,9 @@ void irq_bypass_unregister_producer(struct irq_bypass_producer *producer)
 {
 	int irq, ret;
 
-	ret = irqbp_unregister(producer,
+	ret = irqbp_unregister(IRQBYPASS_SIDE_PRODUCER, producer,
 			       producer ? irqbp_slot(&producer->node) : NULL,
-			       true, &irq);
+			       &irq);
 	irqbp_count_result(ret, IRQBP_CNT_PRODUCER_UNREGISTERED);
 	trace_irqbypass_unregister_producer(producer ? producer->token : NULL,
 					    producer, irq, ret);
@@ -107,8 +107,8 @@ int irq_bypass_register_consumer(struct irq_bypass_consumer *consumer)
 	    !consumer->del_producer)
 		ret = -EINVAL;
 	else
-		ret = irqbp_register(consumer->token, NULL, consumer,
-				     irqbp_slot(&consumer->node), &irq);
+		ret = irqbp_register(consumer->token, IRQBYPASS_SIDE_CONSUMER,
+				     consumer, irqbp_slot(&consumer->node), &irq);
 
 	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_REGISTERED);
 	trace_irqbypass_register_consumer(consumer ? consumer->token : NULL,
@@ -130,9 +130,9 @@ void irq_bypass_unregister_consumer(struct irq_bypass_consumer *consumer)
 {
 	int irq, ret;
 
-	ret = irqbp_unregister(consumer,
+	ret = irqbp_unregister(IRQBYPASS_SIDE_CONSUMER, consumer,
 			       consumer ? irqbp_slot(&consumer->node) : NULL,
-			       false, &irq);
+			       &irq);
 	irqbp_count_result(ret, IRQBP_CNT_CONSUMER_UNREGISTERED);
 	trace_irqbypass_unregister_consumer(consumer ? consumer->token : NULL,
 					    consumer, irq, ret);

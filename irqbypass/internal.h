@@ -11,6 +11,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+#include <irqbypass/tracepoints.h>
+
 struct irq_bypass_consumer;
 struct irq_bypass_producer;
 struct seq_file;
@@ -49,10 +51,10 @@ unsigned long irqbp_counter_read(enum irqbp_counter c);
 void irqbp_count_result(int ret, enum irqbp_counter success);
 
 /* manager.c: the rules, whatever the API generation. */
-int irqbp_register(void *token, struct irq_bypass_producer *prod,
-		   struct irq_bypass_consumer *cons, void **slot, int *irq);
-int irqbp_unregister(const void *object, void **slot, bool is_producer,
-		     int *irq);
+int irqbp_register(void *token, enum irqbypass_side side, void *object,
+		   void **slot, int *irq);
+int irqbp_unregister(enum irqbypass_side side, const void *object,
+		     void **slot, int *irq);
 
 /* abi-*.c: what the API says a pair records, once paired or unpaired. */
 void irqbp_abi_paired(struct irq_bypass_producer *prod,

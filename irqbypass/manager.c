@@ -248,38 +248,48 @@ static void *irqbp_slot_token(void **slot)
 	return READ_ONCE(*slot);
 }
 
-/* Whether the record of @token holds @object on its side. */
-static bool irqbp_holds(const void *token, const void *object, bool producer)
+/* What the record @tok holds on @side, or NULL. */
+static void *irqbp_held(struct irqbp_token *tok, enum irqbypass_side side)
+{
+	return side == IRQBYPASS_SIDE_PRODUCER ?
+	       (void *)READ_ONCE(tok->producer) :
+	       (void *)READ_ONCE(tok->consumer);
+}
+
+/* Whether the record of @token holds @object on @side. */
+static bool irqbp_holds(const void *token, enum irqbypass_side side,
+			const void *object)
 {
 	struct irqbp_token *tok;
 	bool holds;
 
 	spin_lock(&irqbp_lock);
 	tok = irqbp_lookup(token);
-	holds = tok && object == (producer ? (void *)READ_ONCE(tok->producer) :
-					     (void *)READ_ONCE(tok->consumer));
+	holds = tok && object == irqbp_held(tok, side);
 	spin_unlock(&irqbp_lock);
 	return holds;
 }
 
-static void irqbp_set(struct irqbp_token *tok, struct irq_bypass_producer *prod,
-		      struct irq_bypass_consumer *cons)
+static void irqbp_set(struct irqbp_token *tok, enum irqbypass_side side,
+		      void *object)
 {
 	lockdep_assert_held(&tok->lock);
 
-	if (prod) {
+	if (side == IRQBYPASS_SIDE_PRODUCER) {
+		struct irq_bypass_producer *prod = object;
+
 		WRITE_ONCE(tok->producer, prod);
 		WRITE_ONCE(tok->irq, prod->irq);
 	} else {
-		WRITE_ONCE(tok->consumer, cons);
+		WRITE_ONCE(tok->consumer, object);
 	}
 }
 
-static void irqbp_clear(struct irqbp_token *tok, bool producer)
+static void irqbp_clear(struct irqbp_token *tok, enum irqbypass_side side)
 {
 	lockdep_assert_held(&tok->lock);
 
-	if (producer) {
+	if (side == IRQBYPASS_SIDE_PRODUCER) {
 		WRITE_ONCE(tok->producer, NULL);
 		WRITE_ONCE(tok->irq, -1);
 	} else {
@@ -369,8 +379,8 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 /**
  * irqbp_register - register one side of a pair
  * @token: the token (the eventfd context)
- * @prod: the producer, or NULL
- * @cons: the consumer, or NULL: exactly one of the two
+ * @side: which side @object is
+ * @object: the producer or the consumer
  * @slot: where the object keeps the token it is registered with
  * @irq: on success, the producer's irq if one is registered, else -1
  *
@@ -379,17 +389,16 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
  * Return: 0; -EBUSY if the object is registered, or its side of @token
  * taken; -ENOMEM; or the error of a failed add_consumer or add_producer.
  */
-int irqbp_register(void *token, struct irq_bypass_producer *prod,
-		   struct irq_bypass_consumer *cons, void **slot, int *irq)
+int irqbp_register(void *token, enum irqbypass_side side, void *object,
+		   void **slot, int *irq)
 {
-	void *object = prod ? (void *)prod : (void *)cons;
 	void *old = irqbp_slot_token(slot);
 	struct irqbp_token *tok;
 	int ret = 0;
 
 	might_sleep();
 
-	if (old && irqbp_holds(old, object, prod))
+	if (old && irqbp_holds(old, side, object))
 		return -EBUSY;
 
 	tok = irqbp_token_get(token);
@@ -397,7 +406,7 @@ int irqbp_register(void *token, struct irq_bypass_producer *prod,
 		return PTR_ERR(tok);
 
 	mutex_lock(&tok->lock);
-	if ((prod && tok->producer) || (cons && tok->consumer)) {
+	if (irqbp_held(tok, side)) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -406,16 +415,16 @@ int irqbp_register(void *token, struct irq_bypass_producer *prod,
 	 * object: of two registrations of one object racing on two tokens,
 	 * the one whose slot changed under it backs out.
 	 */
-	irqbp_set(tok, prod, cons);
+	irqbp_set(tok, side, object);
 	if (cmpxchg(slot, old, token) != old) {
-		irqbp_clear(tok, prod);
+		irqbp_clear(tok, side);
 		ret = -EBUSY;
 		goto out;
 	}
 	if (tok->producer && tok->consumer)
 		ret = irqbp_connect(tok, tok->producer, tok->consumer);
 	if (ret) {
-		irqbp_clear(tok, prod);
+		irqbp_clear(tok, side);
 		cmpxchg(slot, token, NULL);
 	} else {
 		*irq = tok->irq;
@@ -430,9 +439,9 @@ out:
 
 /**
  * irqbp_unregister - unregister one side of a pair
+ * @side: which side @object is
  * @object: the producer or consumer, or NULL
  * @slot: where @object keeps its token (ignored if @object is NULL)
- * @is_producer: which side @object is
  * @irq: the irq of the pair's producer, or -1
  *
  * @object is found by identity on its side and disconnected first if it
@@ -441,11 +450,9 @@ out:
  *
  * Return: 0, or -ENOENT if @object is not registered.
  */
-int irqbp_unregister(const void *object, void **slot, bool is_producer,
-		     int *irq)
+int irqbp_unregister(enum irqbypass_side side, const void *object,
+		     void **slot, int *irq)
 {
-	enum irqbypass_side side = is_producer ? IRQBYPASS_SIDE_PRODUCER :
-						 IRQBYPASS_SIDE_CONSUMER;
 	struct irqbp_token *tok;
 	void *token;
 
@@ -460,8 +467,7 @@ int irqbp_unregister(const void *object, void **slot, bool is_producer,
 		return -ENOENT;
 
 	mutex_lock(&tok->lock);
-	if (object != (is_producer ? (void *)tok->producer :
-				     (void *)tok->consumer)) {
+	if (object != irqbp_held(tok, side)) {
 		mutex_unlock(&tok->lock);
 		irqbp_token_put(tok);
 		return -ENOENT;
@@ -470,7 +476,7 @@ int irqbp_unregister(const void *object, void **slot, bool is_producer,
 		*irq = tok->producer->irq;
 	if (tok->connected)
 		irqbp_disconnect(tok, side);
-	irqbp_clear(tok, is_producer);
+	irqbp_clear(tok, side);
 	cmpxchg(slot, token, NULL);
 	mutex_unlock(&tok->lock);
 
