@@ -48,6 +48,7 @@ insmod $mods/irqbypass/irqbypass.ko
 echo 65536 > $tr/buffer_size_kb
 echo 1 > $tr/events/irqbypass/enable
 # Unloading a test module restarts KUnit's suite numbering: load all first.
+insmod $mods/irqbypass/tests/irqbypass_kunit_helpers.ko
 insmod $mods/irqbypass/tests/irqbypass_kunit.ko
 # failslab ignores allocations that may sleep unless told otherwise; one
 # line per injected failure, no stack dump.
@@ -64,7 +65,7 @@ if [ $api = token ]; then
 	@SELFTEST@ > $out/kvm_consumer_test.log 2>&1
 	echo $? > $out/kvm_consumer_test.status
 fi
-rmmod irqbypass_kunit irqbypass_failslab_kunit
+rmmod irqbypass_kunit irqbypass_failslab_kunit irqbypass_kunit_helpers
 
 # What the suites left, before the untraced forwarding test adds to it.
 cat $tr/trace > $out/trace.txt
