@@ -170,7 +170,7 @@ static void registration_never_allocates_atomically(struct kunit *test)
 
 static struct kunit_case irqbypass_failures_cases[] = {
 	KUNIT_CASE_PARAM(connect_fails, connect_fail_gen_params),
-	KUNIT_CASE(registration_never_allocates_atomically),
+	KUNIT_CASE_SLOW(registration_never_allocates_atomically),
 	{}
 };
 

@@ -202,8 +202,8 @@ static void random_stress(struct kunit *test)
 }
 
 static struct kunit_case irqbypass_table_cases[] = {
-	KUNIT_CASE(many_tokens),
-	KUNIT_CASE(random_stress),
+	KUNIT_CASE_SLOW(many_tokens),
+	KUNIT_CASE_SLOW(random_stress),
 	{}
 };
 
