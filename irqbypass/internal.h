@@ -15,6 +15,7 @@
 
 struct irq_bypass_consumer;
 struct irq_bypass_producer;
+struct module;
 struct seq_file;
 
 enum irqbp_counter {
@@ -62,6 +63,8 @@ void irqbp_abi_paired(struct irq_bypass_producer *prod,
 
 /* Producers and consumers registered; exported to the KUnit suites only. */
 long irqbp_nr_registered(void);
+/* The manager's module; exported to the KUnit suites only. */
+struct module *irqbp_module(void);
 
 /* What debugfs may see of one token: pointers are printed, never followed. */
 struct irqbp_view {

@@ -91,6 +91,17 @@ long irqbp_nr_registered(void)
 	       irqbp_counter_read(IRQBP_CNT_CONSUMER_UNREGISTERED);
 }
 EXPORT_SYMBOL_IF_KUNIT(irqbp_nr_registered);
+
+/*
+ * For the KUnit suites: the manager's module, whose reference count they
+ * watch. They cannot find it in their own list of the modules they use:
+ * struct module_use left <linux/module.h> after 6.12.
+ */
+struct module *irqbp_module(void)
+{
+	return THIS_MODULE;
+}
+EXPORT_SYMBOL_IF_KUNIT(irqbp_module);
 #endif
 
 static struct hlist_head *irqbp_bucket(const void *token)

@@ -193,16 +193,12 @@ static void object_busy(struct kunit *test)
  */
 static void no_module_reference(struct kunit *test)
 {
-	struct module *manager = NULL;
-	struct module_use *use;
+	struct module *manager = irqbp_module();
 	struct tprod tp;
 	int refs;
 
-	/* Our usage list is fixed once we are loaded: no lock needed. */
-	list_for_each_entry(use, &THIS_MODULE->target_list, target_list)
-		if (!strcmp(use->target->name, "irqbypass"))
-			manager = use->target;
 	KUNIT_ASSERT_NOT_NULL(test, manager);
+	KUNIT_ASSERT_STREQ(test, module_name(manager), "irqbypass");
 	refs = module_refcount(manager);
 
 	irqbp_tprod_init(test, &tp, TOKEN(24), 34, NULL);
