@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The lines of a vfio_platform_producer device: trigger and unmask eventfds,
- * host masking of level lines, their IRQ bypass producers, and forwarding.
+ * The lines of a vfio_platform_producer device: trigger eventfds, host
+ * masking of level lines, their IRQ bypass producers, and forwarding.
  * Behaviour: Documentation/vfio-platform-producer.md
  *
  * Masking: @masked is the line's host mask, whether or not its irq is
@@ -11,38 +11,14 @@
  * applied afterwards, and a line being freed is disabled first.
  */
 
-#include <linux/debugfs.h>
 #include <linux/eventfd.h>
-#include <linux/file.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqbypass.h>
-#include <linux/poll.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
 
 #include "producer.h"
-
-/* Unmask eventfds released because their eventfd was closed. */
-static struct workqueue_struct *vplp_wq;
-
-/*
- * An unmask eventfd: a signal on it unmasks its line. Attached to the line
- * (vplp_line.unmaskfd) from the ioctl until it is removed, the device is
- * closed or unbound, or the eventfd is closed; whoever detaches it frees it
- * (a close, through @shutdown on vplp_wq). Until it is off the eventfd's wait
- * queue, @line stays valid: vplp_release_irqs() flushes vplp_wq.
- */
-struct vplp_unmaskfd {
-	struct vplp_line *line;
-	struct eventfd_ctx *eventfd;
-	wait_queue_entry_t wait;
-	poll_table pt;
-	struct work_struct shutdown;
-};
 
 static void vplp_mask_locked(struct vplp_line *line)
 {
@@ -55,7 +31,11 @@ static void vplp_mask_locked(struct vplp_line *line)
 		disable_irq_nosync(line->irq);
 }
 
-static void vplp_unmask_locked(struct vplp_line *line)
+/**
+ * vplp_unmask_locked - lift the host's mask of a line
+ * @line: the line, with @line->lock held
+ */
+void vplp_unmask_locked(struct vplp_line *line)
 {
 	lockdep_assert_held(&line->lock);
 
@@ -76,7 +56,11 @@ static void vplp_mask(struct vplp_line *line)
 	spin_unlock_irqrestore(&line->lock, flags);
 }
 
-static void vplp_unmask(struct vplp_line *line)
+/**
+ * vplp_unmask - lift the host's mask of a line
+ * @line: the line
+ */
+void vplp_unmask(struct vplp_line *line)
 {
 	unsigned long flags;
 
@@ -85,7 +69,13 @@ static void vplp_unmask(struct vplp_line *line)
 	spin_unlock_irqrestore(&line->lock, flags);
 }
 
-static bool vplp_forwarded(const struct vplp_line *line)
+/**
+ * vplp_line_forwarded - whether a line's irq is forwarded to a vCPU
+ * @line: the line
+ *
+ * Return: the irq's forwarded state, as the consumer set it.
+ */
+bool vplp_line_forwarded(const struct vplp_line *line)
 {
 	struct irq_data *data = irq_get_irq_data(line->irq);
 
@@ -105,7 +95,7 @@ static irqreturn_t vplp_handler(int irq, void *dev_id)
 	unsigned long flags;
 
 	if (line->level) {
-		if (vplp_forwarded(line)) {
+		if (vplp_line_forwarded(line)) {
 			atomic64_inc(&line->count.forwarded);
 		} else {
 			spin_lock_irqsave(&line->lock, flags);
@@ -277,127 +267,6 @@ static int vplp_line_set_trigger(struct vplp_device *vdev,
 	return 0;
 }
 
-static void vplp_unmaskfd_free(struct vplp_unmaskfd *ufd)
-{
-	u64 cnt;
-
-	eventfd_ctx_remove_wait_queue(ufd->eventfd, &ufd->wait, &cnt);
-	eventfd_ctx_put(ufd->eventfd);
-	kfree(ufd);
-}
-
-static void vplp_unmaskfd_shutdown(struct work_struct *work)
-{
-	vplp_unmaskfd_free(container_of(work, struct vplp_unmaskfd, shutdown));
-}
-
-/* The eventfd's wake-up, in atomic context under its wait queue lock. */
-static int vplp_unmaskfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
-				int sync, void *key)
-{
-	struct vplp_unmaskfd *ufd = container_of(wait, struct vplp_unmaskfd,
-						 wait);
-	struct vplp_line *line = ufd->line;
-	__poll_t events = key_to_poll(key);
-	unsigned long flags;
-	u64 cnt;
-
-	if (events & EPOLLIN) {
-		eventfd_ctx_do_read(ufd->eventfd, &cnt);
-		spin_lock_irqsave(&line->lock, flags);
-		if (line->unmaskfd == ufd)
-			vplp_unmask_locked(line);
-		spin_unlock_irqrestore(&line->lock, flags);
-	}
-
-	if (events & EPOLLHUP) {
-		spin_lock_irqsave(&line->lock, flags);
-		if (line->unmaskfd == ufd) {
-			line->unmaskfd = NULL;
-			queue_work(vplp_wq, &ufd->shutdown);
-		}
-		spin_unlock_irqrestore(&line->lock, flags);
-	}
-	return 0;
-}
-
-static void vplp_unmaskfd_queue(struct file *file, wait_queue_head_t *wqh,
-				poll_table *pt)
-{
-	struct vplp_unmaskfd *ufd = container_of(pt, struct vplp_unmaskfd, pt);
-
-	add_wait_queue(wqh, &ufd->wait);
-}
-
-/* Errors in vfio_virqfd_enable()'s order: -ENOMEM, -EBADF, -EINVAL, -EBUSY. */
-static int vplp_unmaskfd_attach(struct vplp_line *line, int fd)
-{
-	struct vplp_unmaskfd *ufd;
-	struct eventfd_ctx *ctx;
-	__poll_t events;
-	struct fd f;
-	int ret = 0;
-
-	ufd = kzalloc(sizeof(*ufd), GFP_KERNEL_ACCOUNT);
-	if (!ufd)
-		return -ENOMEM;
-	ufd->line = line;
-	INIT_WORK(&ufd->shutdown, vplp_unmaskfd_shutdown);
-	init_waitqueue_func_entry(&ufd->wait, vplp_unmaskfd_wakeup);
-	init_poll_funcptr(&ufd->pt, vplp_unmaskfd_queue);
-
-	f = fdget(fd);
-	if (!fd_file(f)) {
-		ret = -EBADF;
-		goto err_free;
-	}
-	ctx = eventfd_ctx_fileget(fd_file(f));
-	if (IS_ERR(ctx)) {
-		ret = PTR_ERR(ctx);
-		goto err_fdput;
-	}
-	ufd->eventfd = ctx;
-
-	spin_lock_irq(&line->lock);
-	if (line->unmaskfd)
-		ret = -EBUSY;
-	else
-		line->unmaskfd = ufd;
-	spin_unlock_irq(&line->lock);
-	if (ret)
-		goto err_put;
-
-	/* The file is held: its close, and EPOLLHUP, come after this. */
-	events = vfs_poll(fd_file(f), &ufd->pt);
-	/* A signal already pending unmasks now, as VFIO's virqfd does. */
-	if (events & EPOLLIN)
-		vplp_unmask(line);
-	fdput(f);
-	return 0;
-
-err_put:
-	eventfd_ctx_put(ctx);
-err_fdput:
-	fdput(f);
-err_free:
-	kfree(ufd);
-	return ret;
-}
-
-/* Remove @line's unmask eventfd, if any; gone from its wait queue on return. */
-static void vplp_unmaskfd_detach(struct vplp_line *line)
-{
-	struct vplp_unmaskfd *ufd;
-
-	spin_lock_irq(&line->lock);
-	ufd = line->unmaskfd;
-	line->unmaskfd = NULL;
-	spin_unlock_irq(&line->lock);
-
-	if (ufd)
-		vplp_unmaskfd_free(ufd);
-}
-
 /* ACTION_MASK, as VFIO platform, but for an eventfd, which is -EINVAL. */
 static int vplp_set_irq_mask(struct vplp_line *line, u32 start, u32 count,
 			     u32 flags, const void *data)
@@ -531,7 +400,7 @@ void vplp_release_irqs(struct vplp_device *vdev)
 		spin_unlock_irq(&line->lock);
 	}
 	/* Those that a close of their eventfd detached. */
-	flush_workqueue(vplp_wq);
+	vplp_unmaskfd_flush();
 }
 
 /* Level or edge: the irq's type, else its resource's flags. */
@@ -643,62 +512,4 @@ u32 vplp_line_info_flags(const struct vplp_line *line)
 	if (line->level)
 		flags |= VFIO_IRQ_INFO_AUTOMASKED;
 	return flags;
-}
-
-/**
- * vplp_lines_show - the debugfs view of a device's lines
- * @m: the seq_file of the debugfs file "irqs"
- * @vdev: the device
- *
- * One line of text per line of the device; the format is in
- * Documentation/vfio-platform-producer.md.
- */
-void vplp_lines_show(struct seq_file *m, struct vplp_device *vdev)
-{
-	struct vplp_line *line;
-	bool masked, connected, unmaskfd;
-	unsigned long flags;
-	u32 i;
-
-	mutex_lock(&vdev->lock);
-	for (i = 0; i < vdev->num_irqs; i++) {
-		line = &vdev->lines[i];
-		spin_lock_irqsave(&line->lock, flags);
-		masked = line->masked;
-		connected = line->connected;
-		unmaskfd = !!line->unmaskfd;
-		spin_unlock_irqrestore(&line->lock, flags);
-
-		seq_printf(m, "%u irq=%d %s trigger=%d producer=%d consumer=%d unmaskfd=%d masked=%d forwarded=%d",
-			   i, line->irq, line->level ? "level" : "edge",
-			   !!line->trigger, line->registered, connected,
-			   unmaskfd, masked, vplp_forwarded(line));
-		seq_printf(m, " handled=%lld forwarded_handled=%lld host_masked=%lld unmasks=%lld refused=%lld deactivated=%lld\n",
-			   atomic64_read(&line->count.handled),
-			   atomic64_read(&line->count.forwarded),
-			   atomic64_read(&line->count.host_masked),
-			   atomic64_read(&line->count.unmasks),
-			   atomic64_read(&line->count.refused),
-			   atomic64_read(&line->count.deactivated));
-	}
-	mutex_unlock(&vdev->lock);
-}
-
-/**
- * vplp_irqs_init - module init of this file
- *
- * Return: 0 or -ENOMEM.
- */
-int vplp_irqs_init(void)
-{
-	vplp_wq = alloc_workqueue("vfio-platform-producer", WQ_UNBOUND, 0);
-	return vplp_wq ? 0 : -ENOMEM;
-}
-
-/**
- * vplp_irqs_exit - module exit of this file, once every device is unbound
- */
-void vplp_irqs_exit(void)
-{
-	destroy_workqueue(vplp_wq);
 }

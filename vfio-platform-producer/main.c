@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_platform_producer: the platform driver, its char device, the VFIO
- * device and interrupt ioctls, and the debugfs view. Interface and
+ * vfio_platform_producer: the platform driver, its char device, and the
+ * VFIO device and interrupt ioctls. Interface and
  * behaviour: Documentation/vfio-platform-producer.md
  *
  * Lifetime: struct vplp_device is reference counted, the binding and the
@@ -10,7 +10,6 @@
  * the file's close drops the last reference.
  */
 
-#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -18,7 +17,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -29,9 +27,6 @@
 #include "producer.h"
 
 #define VPLP_NAME "vfio_platform_producer"
-
-/* /sys/kernel/debug/vfio-platform-producer/ */
-static struct dentry *vplp_debugfs_root;
 
 static void vplp_free(struct kref *ref)
 {
@@ -205,13 +200,6 @@ static struct attribute *vplp_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vplp);
 
-static int vplp_irqs_show(struct seq_file *m, void *unused)
-{
-	vplp_lines_show(m, m->private);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(vplp_irqs);
-
 /* Bound by driver_override only: see platform_match(). */
 static bool vplp_overridden(struct platform_device *pdev)
 {
@@ -259,9 +247,7 @@ static int vplp_probe(struct platform_device *pdev)
 	vdev->misc.mode = 0600;
 	platform_set_drvdata(pdev, vdev);
 
-	vdev->debugfs = debugfs_create_dir(dev_name(&pdev->dev),
-					   vplp_debugfs_root);
-	debugfs_create_file("irqs", 0400, vdev->debugfs, vdev, &vplp_irqs_fops);
+	vplp_debugfs_add(vdev);
 
 	ret = misc_register(&vdev->misc);
 	if (ret)
@@ -269,7 +255,7 @@ static int vplp_probe(struct platform_device *pdev)
 	return 0;
 
 err_debugfs:
-	debugfs_remove_recursive(vdev->debugfs);
+	vplp_debugfs_remove(vdev);
 err_put:
 	kref_put(&vdev->ref, vplp_free);
 	return ret;
@@ -280,7 +266,7 @@ static void vplp_remove(struct platform_device *pdev)
 	struct vplp_device *vdev = platform_get_drvdata(pdev);
 
 	/* Waits for readers, which take vdev->lock: not under it. */
-	debugfs_remove_recursive(vdev->debugfs);
+	vplp_debugfs_remove(vdev);
 	/* No open from now on; a file already open keeps vdev alive. */
 	misc_deregister(&vdev->misc);
 
@@ -306,15 +292,15 @@ static int __init vplp_init(void)
 {
 	int ret;
 
-	ret = vplp_irqs_init();
+	ret = vplp_unmaskfd_init();
 	if (ret)
 		return ret;
 
-	vplp_debugfs_root = debugfs_create_dir("vfio-platform-producer", NULL);
+	vplp_debugfs_init();
 	ret = platform_driver_register(&vplp_driver);
 	if (ret) {
-		debugfs_remove_recursive(vplp_debugfs_root);
-		vplp_irqs_exit();
+		vplp_debugfs_exit();
+		vplp_unmaskfd_exit();
 	}
 	return ret;
 }
@@ -323,8 +309,8 @@ module_init(vplp_init);
 static void __exit vplp_exit(void)
 {
 	platform_driver_unregister(&vplp_driver);
-	debugfs_remove_recursive(vplp_debugfs_root);
-	vplp_irqs_exit();
+	vplp_debugfs_exit();
+	vplp_unmaskfd_exit();
 }
 module_exit(vplp_exit);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * State shared by main.c (platform driver, char device, ioctls, debugfs) and
- * irqs.c (lines, eventfds, masking, IRQ bypass producers and forwarding) of
- * vfio_platform_producer.
+ * State shared by the files of vfio_platform_producer: main.c (platform
+ * driver, char device, ioctls), irqs.c (lines, triggers, masking, IRQ
+ * bypass producers and forwarding), unmaskfd.c (unmask eventfds) and
+ * debugfs.c (the debugfs view).
  *
  * Locking: vplp_device.lock (mutex) serializes the ioctls, close and remove,
  * and is held while producers register and unregister; vplp_line.lock
@@ -116,6 +117,7 @@ struct vplp_device {
 	bool opened;
 };
 
+/* irqs.c */
 int vplp_lines_init(struct vplp_device *vdev, u32 num_irqs);
 void vplp_lines_free(struct vplp_device *vdev);
 void vplp_lines_refresh(struct vplp_device *vdev);
@@ -123,8 +125,21 @@ u32 vplp_line_info_flags(const struct vplp_line *line);
 int vplp_set_irqs(struct vplp_device *vdev, u32 flags, u32 index, u32 start,
 		  u32 count, const void *data);
 void vplp_release_irqs(struct vplp_device *vdev);
-void vplp_lines_show(struct seq_file *m, struct vplp_device *vdev);
-int vplp_irqs_init(void);
-void vplp_irqs_exit(void);
+bool vplp_line_forwarded(const struct vplp_line *line);
+void vplp_unmask(struct vplp_line *line);
+void vplp_unmask_locked(struct vplp_line *line);
+
+/* unmaskfd.c */
+int vplp_unmaskfd_attach(struct vplp_line *line, int fd);
+void vplp_unmaskfd_detach(struct vplp_line *line);
+void vplp_unmaskfd_flush(void);
+int vplp_unmaskfd_init(void);
+void vplp_unmaskfd_exit(void);
+
+/* debugfs.c */
+void vplp_debugfs_add(struct vplp_device *vdev);
+void vplp_debugfs_remove(struct vplp_device *vdev);
+void vplp_debugfs_init(void);
+void vplp_debugfs_exit(void);
 
 #endif /* VFIO_PLATFORM_PRODUCER_H */
