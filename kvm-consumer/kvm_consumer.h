@@ -115,7 +115,7 @@ struct kc_irqfd {
 };
 
 /* routing.c */
-struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
+struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *entries,
 				  unsigned int nr);
 const struct kc_route *kc_route_find(const struct kc_routes *routes, u32 gsi);
 enum kc_reason kc_route_reason(const struct kc_route *route, bool posting,

@@ -30,16 +30,16 @@
 #define KC_IRQCHIP_PINS		24
 
 static int kc_route_from_msi(struct kc_route *r,
-			     const struct kvm_irq_routing_entry *ue)
+			     const struct kvm_irq_routing_entry *entry)
 {
-	u32 addr = ue->u.msi.address_lo;
+	u32 addr = entry->u.msi.address_lo;
 	u32 dest = KC_MSI_DEST(addr);
 
 	if ((addr & KC_MSI_ADDR_MASK) != KC_MSI_ADDR_BASE ||
-	    ue->u.msi.address_hi)
+	    entry->u.msi.address_hi)
 		return -EINVAL;
 
-	r->vector = ue->u.msi.data & 0xff;
+	r->vector = entry->u.msi.data & 0xff;
 	if (dest == KC_MSI_BROADCAST) {
 		r->multicast = true;
 		r->vcpu = 0;
@@ -58,13 +58,13 @@ static int kc_route_from_msi(struct kc_route *r,
 }
 
 static int kc_route_from_irqchip(struct kc_route *r,
-				 const struct kvm_irq_routing_entry *ue)
+				 const struct kvm_irq_routing_entry *entry)
 {
-	if (ue->u.irqchip.irqchip > KVM_IRQCHIP_IOAPIC ||
-	    ue->u.irqchip.pin >= KC_IRQCHIP_PINS)
+	if (entry->u.irqchip.irqchip > KVM_IRQCHIP_IOAPIC ||
+	    entry->u.irqchip.pin >= KC_IRQCHIP_PINS)
 		return -EINVAL;
 	r->level = true;
-	r->vector = ue->u.irqchip.pin;
+	r->vector = entry->u.irqchip.pin;
 	r->vcpu = 0;
 	return 0;
 }
@@ -78,7 +78,7 @@ static int kc_route_cmp(const void *a, const void *b)
 
 /**
  * kc_routes_parse - build a routing table from KVM routing entries
- * @ue: @nr entries, already copied from user space
+ * @entries: @nr entries, already copied from user space
  * @nr: number of entries, at most KC_MAX_ROUTES
  *
  * Accepts KVM_IRQ_ROUTING_MSI (x86 addresses, APIC ids below KC_MAX_VCPUS)
@@ -88,7 +88,7 @@ static int kc_route_cmp(const void *a, const void *b)
  * Return: the table, sorted by GSI; ERR_PTR(-EINVAL) for a bad entry,
  * ERR_PTR(-ENOMEM).
  */
-struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
+struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *entries,
 				  unsigned int nr)
 {
 	struct kc_routes *routes;
@@ -105,17 +105,17 @@ struct kc_routes *kc_routes_parse(const struct kvm_irq_routing_entry *ue,
 	for (i = 0; i < nr && !ret; i++) {
 		struct kc_route *r = &routes->entries[i];
 
-		if (ue[i].gsi >= KC_MAX_ROUTES || ue[i].flags) {
+		if (entries[i].gsi >= KC_MAX_ROUTES || entries[i].flags) {
 			ret = -EINVAL;
 			break;
 		}
-		r->gsi = ue[i].gsi;
-		switch (ue[i].type) {
+		r->gsi = entries[i].gsi;
+		switch (entries[i].type) {
 		case KVM_IRQ_ROUTING_MSI:
-			ret = kc_route_from_msi(r, &ue[i]);
+			ret = kc_route_from_msi(r, &entries[i]);
 			break;
 		case KVM_IRQ_ROUTING_IRQCHIP:
-			ret = kc_route_from_irqchip(r, &ue[i]);
+			ret = kc_route_from_irqchip(r, &entries[i]);
 			break;
 		default:
 			ret = -EINVAL;
