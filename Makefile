@@ -22,7 +22,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 .NOTPARALLEL:
 
 .PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall
-.PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format \
+.PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
 
@@ -87,7 +87,11 @@ sparse: kdir ## sparse (C=2) on every module source; any report fails
 clang-format: ## the harness matches harness/.clang-format; any diff fails
 	clang-format --dry-run --Werror $(HSOURCES)
 
-style: clang-format checkpatch sparse ## every style check: clang-format, checkpatch, sparse
+# Every tracked file but the licence texts, which are quoted as written.
+codespell: ## codespell on the tracked sources and documents; any report fails
+	git ls-files -z -- . ':!LICENSES' | xargs -0 codespell
+
+style: clang-format checkpatch sparse codespell ## every style check: clang-format, checkpatch, sparse, codespell
 
 check-kunit: linux-source ## KUnit suites and kvm-consumer's selftest in UML (KASAN, lockdep)
 	selftests/kunit/run.sh
