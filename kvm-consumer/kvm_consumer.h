@@ -4,8 +4,10 @@
  *
  * routing.c  parses routing tables and decides how a route is delivered:
  *            pure functions, tested by KUnit without any device.
- * irqfd.c    irqfds: eventfd wake-ups, injection, and the IRQ bypass
- *            consumer with its posted/remapped programming.
+ * irqfd.c    irqfds: eventfd wake-ups, injection through the host,
+ *            resamplefds and the guest's completions.
+ * bypass.c   the IRQ bypass consumer of each irqfd: the posted, forwarded
+ *            or remapped mode, programmed and kept right as routes change.
  * vcpu.c     vCPUs: their posted-interrupt descriptors, and runs that
  *            deliver what the descriptors latched.
  * main.c     the char device, one VM per open, and the ioctls.
@@ -126,12 +128,20 @@ enum kc_chip kc_chip_of_name(const char *name, bool *own_remapping);
 int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);
 int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args);
 void kc_irqfd_release_all(struct kc_vm *vm);
-void kc_irqfd_routes_changing(struct kc_vm *vm, const struct kc_routes *routes);
-void kc_irqfd_routes_changed(struct kc_vm *vm);
+void kc_inject(struct kc_irqfd *irqfd);
 struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
 int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi);
 int kc_irqfd_init(void);
 void kc_irqfd_exit(void);
+
+/* bypass.c */
+int kc_add_producer(struct irq_bypass_consumer *cons,
+		    struct irq_bypass_producer *prod);
+void kc_del_producer(struct irq_bypass_consumer *cons,
+		     struct irq_bypass_producer *prod);
+void kc_deactivate(struct kc_irqfd *irqfd);
+void kc_irqfd_routes_changing(struct kc_vm *vm, const struct kc_routes *routes);
+void kc_irqfd_routes_changed(struct kc_vm *vm);
 
 /* vcpu.c */
 int kc_vcpus_init(struct kc_vm *vm);
