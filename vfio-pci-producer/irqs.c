@@ -132,7 +132,7 @@ err_free:
 
 /**
  * vpp_disable_irqs - release every vector and disable MSI or MSI-X
- * @vdev: the device, with @vdev->lock held
+ * @vdev: the device, with @vdev->cdev.lock held
  *
  * For each vector: unregister its producer, free its irq, put its eventfd;
  * then free the vectors. Does nothing if neither MSI nor MSI-X is enabled.
@@ -141,7 +141,7 @@ void vpp_disable_irqs(struct vpp_device *vdev)
 {
 	u32 i;
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	if (vdev->irq_index == VPP_IRQ_NONE)
 		return;
@@ -224,7 +224,7 @@ out_put:
 
 /**
  * vpp_set_irqs_trigger - VFIO_IRQ_SET_ACTION_TRIGGER on MSI or MSI-X
- * @vdev: the device, with @vdev->lock held
+ * @vdev: the device, with @vdev->cdev.lock held
  * @flags: one VFIO_IRQ_SET_DATA_* flag and VFIO_IRQ_SET_ACTION_TRIGGER
  * @index: VFIO_PCI_MSI_IRQ_INDEX or VFIO_PCI_MSIX_IRQ_INDEX
  * @start: first vector
@@ -246,7 +246,7 @@ int vpp_set_irqs_trigger(struct vpp_device *vdev, u32 flags, u32 index,
 	const u8 *bools = data;
 	u32 i;
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	if (enabled && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
 		vpp_disable_irqs(vdev);

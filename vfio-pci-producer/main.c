@@ -3,18 +3,13 @@
  * vfio_pci_producer: the PCI driver, its char device and the VFIO interrupt
  * ioctls. Interface and behaviour: Documentation/vfio-pci-producer.md
  *
- * Lifetime: struct vpp_device is reference counted, the binding and the open
- * file holding one reference each. remove() does not wait for the file to be
- * closed: it releases the vectors at once and marks the state dead, and the
- * file's close drops the last reference.
+ * Lifetime: struct vpp_device lives as long as its char device's state
+ * (include/irqbypass/vfio_chardev.h): remove() releases the vectors at once,
+ * and an open file's close frees it.
  */
 
 #include <linux/device.h>
-#include <linux/fs.h>
-#include <linux/kref.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -26,14 +21,22 @@
 
 #define VPP_NAME "vfio_pci_producer"
 
-static void vpp_free(struct kref *ref)
+static struct vpp_device *to_vpp(struct irqbp_chardev *cdev)
 {
-	struct vpp_device *vdev = container_of(ref, struct vpp_device, ref);
+	return container_of(cdev, struct vpp_device, cdev);
+}
 
-	mutex_destroy(&vdev->lock);
+static void vpp_free(struct irqbp_chardev *cdev)
+{
+	struct vpp_device *vdev = to_vpp(cdev);
+
 	pci_dev_put(vdev->pdev);
-	kfree(vdev->misc.name);
 	kfree(vdev);
+}
+
+static void vpp_release(struct irqbp_chardev *cdev)
+{
+	vpp_disable_irqs(to_vpp(cdev));
 }
 
 static u32 vpp_irq_count(struct vpp_device *vdev, u32 index)
@@ -46,45 +49,6 @@ static u32 vpp_irq_count(struct vpp_device *vdev, u32 index)
 	default:
 		return 0;
 	}
-}
-
-static int vpp_open(struct inode *inode, struct file *file)
-{
-	/* misc_open() holds misc_mtx: remove() cannot have freed us yet. */
-	struct vpp_device *vdev = container_of(file->private_data,
-					       struct vpp_device, misc);
-	int ret;
-
-	ret = nonseekable_open(inode, file);
-	if (ret)
-		return ret;
-
-	mutex_lock(&vdev->lock);
-	if (vdev->dead) {
-		ret = -ENODEV;
-	} else if (vdev->opened) {
-		ret = -EBUSY;
-	} else {
-		vdev->opened = true;
-		kref_get(&vdev->ref);
-		file->private_data = vdev;
-	}
-	mutex_unlock(&vdev->lock);
-
-	return ret;
-}
-
-static int vpp_release(struct inode *inode, struct file *file)
-{
-	struct vpp_device *vdev = file->private_data;
-
-	mutex_lock(&vdev->lock);
-	vpp_disable_irqs(vdev);
-	vdev->opened = false;
-	mutex_unlock(&vdev->lock);
-
-	kref_put(&vdev->ref, vpp_free);
-	return 0;
 }
 
 static long vpp_ioctl_get_irq_info(struct vpp_device *vdev,
@@ -122,66 +86,49 @@ static long vpp_ioctl_set_irqs(struct vpp_device *vdev,
 {
 	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
 	struct vfio_irq_set hdr;
-	size_t data_size;
-	void *data = NULL;
+	void *data;
 	int ret;
 
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
+	data = irqbp_set_irqs_data(arg, &hdr, vpp_irq_count(vdev, hdr.index),
+				   VFIO_PCI_NUM_IRQS);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
 
-	ret = irqbp_validate_set_irqs(&hdr, vpp_irq_count(vdev, hdr.index),
-				      VFIO_PCI_NUM_IRQS, &data_size);
-	if (ret)
-		return ret;
-
-	if (data_size) {
-		data = memdup_user(&arg->data, data_size);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-	}
-
-	mutex_lock(&vdev->lock);
-	if (vdev->dead)
+	mutex_lock(&vdev->cdev.lock);
+	if (vdev->cdev.dead)
 		ret = -ENODEV;
 	else if (!vpp_is_msi_trigger(&hdr))
 		ret = -ENOTTY;
 	else
 		ret = vpp_set_irqs_trigger(vdev, hdr.flags, hdr.index,
 					   hdr.start, hdr.count, data);
-	mutex_unlock(&vdev->lock);
+	mutex_unlock(&vdev->cdev.lock);
 
 	kfree(data);
 	return ret;
 }
 
-static long vpp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long vpp_ioctl(struct irqbp_chardev *cdev, unsigned int cmd,
+		      void __user *arg)
 {
-	struct vpp_device *vdev = file->private_data;
-	void __user *uarg = (void __user *)arg;
-	bool dead;
-
-	mutex_lock(&vdev->lock);
-	dead = vdev->dead;
-	mutex_unlock(&vdev->lock);
-	if (dead)
-		return -ENODEV;
+	struct vpp_device *vdev = to_vpp(cdev);
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_IRQ_INFO:
-		return vpp_ioctl_get_irq_info(vdev, uarg);
+		return vpp_ioctl_get_irq_info(vdev, arg);
 	case VFIO_DEVICE_SET_IRQS:
-		return vpp_ioctl_set_irqs(vdev, uarg);
+		return vpp_ioctl_set_irqs(vdev, arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations vpp_fops = {
-	.owner = THIS_MODULE,
-	.open = vpp_open,
+static const struct irqbp_chardev_ops vpp_chardev_ops = {
 	.release = vpp_release,
-	.unlocked_ioctl = vpp_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
+	.ioctl = vpp_ioctl,
+	.free = vpp_free,
 };
 
 static ssize_t irq_bypass_failures_show(struct device *dev,
@@ -213,23 +160,15 @@ static int vpp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
 	if (!vdev)
 		return -ENOMEM;
-	kref_init(&vdev->ref);
-	mutex_init(&vdev->lock);
 	vdev->pdev = pci_dev_get(pdev);
 	vdev->irq_index = VPP_IRQ_NONE;
 	vdev->msi_count = max(pci_msi_vec_count(pdev), 0);
 	vdev->msix_count = max(pci_msix_vec_count(pdev), 0);
 
-	vdev->misc.name = kasprintf(GFP_KERNEL, "vfio-pci-producer-%s",
-				    pci_name(pdev));
-	if (!vdev->misc.name) {
-		ret = -ENOMEM;
+	ret = irqbp_chardev_init(&vdev->cdev, &vpp_chardev_ops,
+				 "vfio-pci-producer", &pdev->dev);
+	if (ret)
 		goto err_put;
-	}
-	vdev->misc.minor = MISC_DYNAMIC_MINOR;
-	vdev->misc.fops = &vpp_fops;
-	vdev->misc.parent = &pdev->dev;
-	vdev->misc.mode = 0600;
 
 	ret = pci_enable_device(pdev);
 	if (ret)
@@ -240,7 +179,7 @@ static int vpp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_intx(pdev, 0);
 	pci_set_drvdata(pdev, vdev);
 
-	ret = misc_register(&vdev->misc);
+	ret = misc_register(&vdev->cdev.misc);
 	if (ret)
 		goto err_disable;
 	return 0;
@@ -249,7 +188,7 @@ err_disable:
 	pci_clear_master(pdev);
 	pci_disable_device(pdev);
 err_put:
-	kref_put(&vdev->ref, vpp_free);
+	irqbp_chardev_put(&vdev->cdev);
 	return ret;
 }
 
@@ -257,19 +196,13 @@ static void vpp_remove(struct pci_dev *pdev)
 {
 	struct vpp_device *vdev = pci_get_drvdata(pdev);
 
-	/* No open from now on; a file already open keeps vdev alive. */
-	misc_deregister(&vdev->misc);
-
-	mutex_lock(&vdev->lock);
-	vpp_disable_irqs(vdev);
-	vdev->dead = true;
-	mutex_unlock(&vdev->lock);
+	irqbp_chardev_unbind(&vdev->cdev);
 
 	/* INTx as drivers expect to find it. */
 	pci_intx(pdev, 1);
 	pci_clear_master(pdev);
 	pci_disable_device(pdev);
-	kref_put(&vdev->ref, vpp_free);
+	irqbp_chardev_put(&vdev->cdev);
 }
 
 /* Matches nothing: devices are bound through driver_override only. */

@@ -8,13 +8,11 @@
 
 #include <linux/atomic.h>
 #include <linux/irqbypass.h>
-#include <linux/kref.h>
-#include <linux/miscdevice.h>
-#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/types.h>
 
 #include <irqbypass/compat.h>
+#include <irqbypass/vfio_chardev.h>
 
 struct eventfd_ctx;
 
@@ -40,31 +38,25 @@ struct vpp_vector {
 
 /**
  * struct vpp_device - one bound PCI device and its char device
- * @pdev: the PCI device; a reference is held until @ref drops to zero
- * @misc: the char device, /dev/vfio-pci-producer-<BDF>
- * @ref: the driver's binding and an open file each hold one reference
+ * @cdev: its char device, /dev/vfio-pci-producer-<BDF>, with the lock
+ *	that serializes the ioctls, close and remove and protects the
+ *	fields from @irq_index on
+ * @pdev: the PCI device; a reference is held until the state is freed
  * @msi_count: MSI vectors the device offers, 0 without MSI
  * @msix_count: MSI-X vectors the device offers, 0 without MSI-X
  * @bypass_failures: failed producer registrations, for sysfs
- * @lock: serializes the ioctls, close and remove; protects what follows
- * @dead: the driver was unbound; every ioctl fails with -ENODEV
- * @opened: the char device is open (only one opener at a time)
  * @irq_index: VFIO_PCI_MSI_IRQ_INDEX or VFIO_PCI_MSIX_IRQ_INDEX when that
  *	index is enabled, else VPP_IRQ_NONE
  * @nr_vectors: vectors allocated when @irq_index was enabled
  * @vectors: the @nr_vectors vectors
  */
 struct vpp_device {
+	struct irqbp_chardev cdev;
 	struct pci_dev *pdev;
-	struct miscdevice misc;
-	struct kref ref;
 	u32 msi_count;
 	u32 msix_count;
 	atomic_t bypass_failures;
 
-	struct mutex lock;		/* ioctls vs close vs remove */
-	bool dead;
-	bool opened;
 	int irq_index;
 	u32 nr_vectors;
 	struct vpp_vector *vectors;

@@ -22,7 +22,7 @@ static int vplp_irqs_show(struct seq_file *m, void *unused)
 	unsigned long flags;
 	u32 i;
 
-	mutex_lock(&vdev->lock);
+	mutex_lock(&vdev->cdev.lock);
 	for (i = 0; i < vdev->num_irqs; i++) {
 		line = &vdev->lines[i];
 		spin_lock_irqsave(&line->lock, flags);
@@ -43,7 +43,7 @@ static int vplp_irqs_show(struct seq_file *m, void *unused)
 			   atomic64_read(&line->count.refused),
 			   atomic64_read(&line->count.deactivated));
 	}
-	mutex_unlock(&vdev->lock);
+	mutex_unlock(&vdev->cdev.lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vplp_irqs);
@@ -63,7 +63,7 @@ void vplp_debugfs_add(struct vplp_device *vdev)
  * vplp_debugfs_remove - remove a device's debugfs directory
  * @vdev: the device
  *
- * Waits for its readers, which take @vdev->lock: not to be called under it.
+ * Waits for its readers, which take @vdev->cdev.lock: not to be called under it.
  */
 void vplp_debugfs_remove(struct vplp_device *vdev)
 {

@@ -220,7 +220,7 @@ static int vplp_line_set_trigger(struct vplp_device *vdev,
 	unsigned long flags;
 	int ret;
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	if (line->trigger) {
 		if (line->registered) {
@@ -340,7 +340,7 @@ static int vplp_set_irq_trigger(struct vplp_device *vdev,
 
 /**
  * vplp_set_irqs - VFIO_DEVICE_SET_IRQS on one line
- * @vdev: the device, with @vdev->lock held
+ * @vdev: the device, with @vdev->cdev.lock held
  * @flags: one VFIO_IRQ_SET_DATA_* flag and the VFIO_IRQ_SET_ACTION_* flags
  * @index: the line, below @vdev->num_irqs
  * @start: first irq of the index (only 0 is valid)
@@ -361,7 +361,7 @@ int vplp_set_irqs(struct vplp_device *vdev, u32 flags, u32 index, u32 start,
 {
 	struct vplp_line *line = &vdev->lines[index];
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	switch (flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_MASK:
@@ -378,7 +378,7 @@ int vplp_set_irqs(struct vplp_device *vdev, u32 flags, u32 index, u32 start,
 
 /**
  * vplp_release_irqs - release every line's eventfds, irq and producer
- * @vdev: the device, with @vdev->lock held
+ * @vdev: the device, with @vdev->cdev.lock held
  *
  * For each line: remove its unmask eventfd, unregister its producer, free
  * its irq, put its trigger, and forget its host mask. On return no unmask
@@ -389,7 +389,7 @@ void vplp_release_irqs(struct vplp_device *vdev)
 	struct vplp_line *line;
 	u32 i;
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	for (i = 0; i < vdev->num_irqs; i++) {
 		line = &vdev->lines[i];
@@ -419,7 +419,7 @@ static bool vplp_is_level(struct platform_device *pdev, u32 index, int irq)
 
 /**
  * vplp_lines_refresh - read the lines' trigger types again
- * @vdev: the device, with @vdev->lock held and no irq requested
+ * @vdev: the device, with @vdev->cdev.lock held and no irq requested
  *
  * VFIO platform reads them when the device is opened; so does open().
  */
@@ -427,7 +427,7 @@ void vplp_lines_refresh(struct vplp_device *vdev)
 {
 	u32 i;
 
-	lockdep_assert_held(&vdev->lock);
+	lockdep_assert_held(&vdev->cdev.lock);
 
 	for (i = 0; i < vdev->num_irqs; i++)
 		vdev->lines[i].level = vplp_is_level(vdev->pdev, i,

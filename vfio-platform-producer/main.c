@@ -4,18 +4,13 @@
  * VFIO device and interrupt ioctls. Interface and
  * behaviour: Documentation/vfio-platform-producer.md
  *
- * Lifetime: struct vplp_device is reference counted, the binding and the
- * open file holding one reference each. remove() does not wait for the file
- * to be closed: it releases the lines at once and marks the state dead, and
- * the file's close drops the last reference.
+ * Lifetime: struct vplp_device lives as long as its char device's state
+ * (include/irqbypass/vfio_chardev.h): remove() releases the lines at once,
+ * and an open file's close frees it.
  */
 
 #include <linux/device.h>
-#include <linux/fs.h>
-#include <linux/kref.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -28,55 +23,29 @@
 
 #define VPLP_NAME "vfio_platform_producer"
 
-static void vplp_free(struct kref *ref)
+static struct vplp_device *to_vplp(struct irqbp_chardev *cdev)
 {
-	struct vplp_device *vdev = container_of(ref, struct vplp_device, ref);
+	return container_of(cdev, struct vplp_device, cdev);
+}
+
+static void vplp_free(struct irqbp_chardev *cdev)
+{
+	struct vplp_device *vdev = to_vplp(cdev);
 
 	vplp_lines_free(vdev);
-	mutex_destroy(&vdev->lock);
 	platform_device_put(vdev->pdev);
-	kfree(vdev->misc.name);
 	kfree(vdev);
 }
 
-static int vplp_open(struct inode *inode, struct file *file)
+/* A level line may have become edge since the last open. */
+static void vplp_open(struct irqbp_chardev *cdev)
 {
-	/* misc_open() holds misc_mtx: remove() cannot have freed us yet. */
-	struct vplp_device *vdev = container_of(file->private_data,
-						struct vplp_device, misc);
-	int ret;
-
-	ret = nonseekable_open(inode, file);
-	if (ret)
-		return ret;
-
-	mutex_lock(&vdev->lock);
-	if (vdev->dead) {
-		ret = -ENODEV;
-	} else if (vdev->opened) {
-		ret = -EBUSY;
-	} else {
-		vdev->opened = true;
-		vplp_lines_refresh(vdev);
-		kref_get(&vdev->ref);
-		file->private_data = vdev;
-	}
-	mutex_unlock(&vdev->lock);
-
-	return ret;
+	vplp_lines_refresh(to_vplp(cdev));
 }
 
-static int vplp_release(struct inode *inode, struct file *file)
+static void vplp_release(struct irqbp_chardev *cdev)
 {
-	struct vplp_device *vdev = file->private_data;
-
-	mutex_lock(&vdev->lock);
-	vplp_release_irqs(vdev);
-	vdev->opened = false;
-	mutex_unlock(&vdev->lock);
-
-	kref_put(&vdev->ref, vplp_free);
-	return 0;
+	vplp_release_irqs(to_vplp(cdev));
 }
 
 static long vplp_ioctl_get_info(struct vplp_device *vdev,
@@ -108,9 +77,9 @@ static long vplp_ioctl_get_irq_info(struct vplp_device *vdev,
 	if (info.argsz < minsz || info.index >= vdev->num_irqs)
 		return -EINVAL;
 
-	mutex_lock(&vdev->lock);
+	mutex_lock(&vdev->cdev.lock);
 	info.flags = vplp_line_info_flags(&vdev->lines[info.index]);
-	mutex_unlock(&vdev->lock);
+	mutex_unlock(&vdev->cdev.lock);
 	info.count = 1;
 
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
@@ -121,67 +90,50 @@ static long vplp_ioctl_set_irqs(struct vplp_device *vdev,
 {
 	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
 	struct vfio_irq_set hdr;
-	size_t data_size;
-	void *data = NULL;
+	void *data;
 	int ret;
 
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
+	/* As VFIO platform checks it: the lines bound both. */
+	data = irqbp_set_irqs_data(arg, &hdr, vdev->num_irqs, vdev->num_irqs);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
 
-	/* As VFIO platform calls it: the lines bound both. */
-	ret = irqbp_validate_set_irqs(&hdr, vdev->num_irqs, vdev->num_irqs,
-				      &data_size);
-	if (ret)
-		return ret;
-
-	if (data_size) {
-		data = memdup_user(&arg->data, data_size);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-	}
-
-	mutex_lock(&vdev->lock);
-	if (vdev->dead)
+	mutex_lock(&vdev->cdev.lock);
+	if (vdev->cdev.dead)
 		ret = -ENODEV;
 	else
 		ret = vplp_set_irqs(vdev, hdr.flags, hdr.index, hdr.start,
 				    hdr.count, data);
-	mutex_unlock(&vdev->lock);
+	mutex_unlock(&vdev->cdev.lock);
 
 	kfree(data);
 	return ret;
 }
 
-static long vplp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long vplp_ioctl(struct irqbp_chardev *cdev, unsigned int cmd,
+		       void __user *arg)
 {
-	struct vplp_device *vdev = file->private_data;
-	void __user *uarg = (void __user *)arg;
-	bool dead;
-
-	mutex_lock(&vdev->lock);
-	dead = vdev->dead;
-	mutex_unlock(&vdev->lock);
-	if (dead)
-		return -ENODEV;
+	struct vplp_device *vdev = to_vplp(cdev);
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
-		return vplp_ioctl_get_info(vdev, uarg);
+		return vplp_ioctl_get_info(vdev, arg);
 	case VFIO_DEVICE_GET_IRQ_INFO:
-		return vplp_ioctl_get_irq_info(vdev, uarg);
+		return vplp_ioctl_get_irq_info(vdev, arg);
 	case VFIO_DEVICE_SET_IRQS:
-		return vplp_ioctl_set_irqs(vdev, uarg);
+		return vplp_ioctl_set_irqs(vdev, arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations vplp_fops = {
-	.owner = THIS_MODULE,
+static const struct irqbp_chardev_ops vplp_chardev_ops = {
 	.open = vplp_open,
 	.release = vplp_release,
-	.unlocked_ioctl = vplp_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
+	.ioctl = vplp_ioctl,
+	.free = vplp_free,
 };
 
 static ssize_t irq_bypass_failures_show(struct device *dev,
@@ -226,30 +178,21 @@ static int vplp_probe(struct platform_device *pdev)
 	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
 	if (!vdev)
 		return -ENOMEM;
-	kref_init(&vdev->ref);
-	mutex_init(&vdev->lock);
 	get_device(&pdev->dev);
 	vdev->pdev = pdev;
 
+	ret = irqbp_chardev_init(&vdev->cdev, &vplp_chardev_ops,
+				 "vfio-platform-producer", &pdev->dev);
+	if (ret)
+		goto err_put;
 	ret = vplp_lines_init(vdev, nr);
 	if (ret)
 		goto err_put;
-
-	vdev->misc.name = kasprintf(GFP_KERNEL, "vfio-platform-producer-%s",
-				    dev_name(&pdev->dev));
-	if (!vdev->misc.name) {
-		ret = -ENOMEM;
-		goto err_put;
-	}
-	vdev->misc.minor = MISC_DYNAMIC_MINOR;
-	vdev->misc.fops = &vplp_fops;
-	vdev->misc.parent = &pdev->dev;
-	vdev->misc.mode = 0600;
 	platform_set_drvdata(pdev, vdev);
 
 	vplp_debugfs_add(vdev);
 
-	ret = misc_register(&vdev->misc);
+	ret = misc_register(&vdev->cdev.misc);
 	if (ret)
 		goto err_debugfs;
 	return 0;
@@ -257,7 +200,7 @@ static int vplp_probe(struct platform_device *pdev)
 err_debugfs:
 	vplp_debugfs_remove(vdev);
 err_put:
-	kref_put(&vdev->ref, vplp_free);
+	irqbp_chardev_put(&vdev->cdev);
 	return ret;
 }
 
@@ -265,17 +208,10 @@ static void vplp_remove(struct platform_device *pdev)
 {
 	struct vplp_device *vdev = platform_get_drvdata(pdev);
 
-	/* Waits for readers, which take vdev->lock: not under it. */
+	/* Waits for readers, which take the lock: not under it. */
 	vplp_debugfs_remove(vdev);
-	/* No open from now on; a file already open keeps vdev alive. */
-	misc_deregister(&vdev->misc);
-
-	mutex_lock(&vdev->lock);
-	vplp_release_irqs(vdev);
-	vdev->dead = true;
-	mutex_unlock(&vdev->lock);
-
-	kref_put(&vdev->ref, vplp_free);
+	irqbp_chardev_unbind(&vdev->cdev);
+	irqbp_chardev_put(&vdev->cdev);
 }
 
 /* No ID table and no OF match: devices are bound through driver_override. */

@@ -5,10 +5,10 @@
  * bypass producers and forwarding), unmaskfd.c (unmask eventfds) and
  * debugfs.c (the debugfs view).
  *
- * Locking: vplp_device.lock (mutex) serializes the ioctls, close and remove,
- * and is held while producers register and unregister; vplp_line.lock
+ * Locking: vplp_device.cdev.lock (mutex) serializes the ioctls, close and
+ * remove, and is held while producers register and unregister; vplp_line.lock
  * (spinlock, taken in the hard irq handler and in eventfd wake-ups) guards a
- * line's masking state. Order: vplp_device.lock, then the IRQ bypass
+ * line's masking state. Order: vplp_device.cdev.lock, then the IRQ bypass
  * manager's token lock, then vplp_line.lock; an eventfd's wait queue lock
  * comes before vplp_line.lock.
  */
@@ -17,14 +17,12 @@
 
 #include <linux/atomic.h>
 #include <linux/irqbypass.h>
-#include <linux/kref.h>
-#include <linux/miscdevice.h>
-#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include <irqbypass/compat.h>
+#include <irqbypass/vfio_chardev.h>
 
 struct dentry;
 struct eventfd_ctx;
@@ -59,7 +57,7 @@ struct vplp_counters {
  * @level: a level-triggered line, automasked by the host; read again when
  *	the device is opened
  * @name: its name in /proc/interrupts
- * @trigger: the eventfd it signals, or NULL; under vplp_device.lock, and
+ * @trigger: the eventfd it signals, or NULL; under vplp_device.cdev.lock, and
  *	stable while the irq is requested
  * @producer: the IRQ bypass producer for @trigger
  * @registered: @producer is registered with the IRQ bypass manager
@@ -92,29 +90,21 @@ struct vplp_line {
 
 /**
  * struct vplp_device - one bound platform device and its char device
- * @pdev: the platform device; a reference is held until @ref drops to zero
- * @misc: the char device, /dev/vfio-platform-producer-<device name>
- * @ref: the driver's binding and an open file each hold one reference
+ * @cdev: its char device, /dev/vfio-platform-producer-<device name>, with
+ *	the lock that serializes the ioctls, close and remove
+ * @pdev: the platform device; a reference is held until the state is freed
  * @bypass_failures: failed producer registrations, for sysfs
  * @debugfs: the device's debugfs directory
  * @num_irqs: the device's IRQ resources, at least 1
  * @lines: the @num_irqs lines
- * @lock: serializes the ioctls, close and remove; protects what follows
- * @dead: the driver was unbound; every ioctl fails with -ENODEV
- * @opened: the char device is open (only one opener at a time)
  */
 struct vplp_device {
+	struct irqbp_chardev cdev;
 	struct platform_device *pdev;
-	struct miscdevice misc;
-	struct kref ref;
 	atomic_t bypass_failures;
 	struct dentry *debugfs;
 	u32 num_irqs;
 	struct vplp_line *lines;
-
-	struct mutex lock;		/* ioctls vs close vs remove */
-	bool dead;
-	bool opened;
 };
 
 /* irqs.c */

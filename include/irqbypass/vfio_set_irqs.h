@@ -8,9 +8,11 @@
 #ifndef _IRQBYPASS_VFIO_SET_IRQS_H
 #define _IRQBYPASS_VFIO_SET_IRQS_H
 
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 #include <linux/vfio.h>
 
 /**
@@ -56,6 +58,30 @@ static inline int irqbp_validate_set_irqs(const struct vfio_irq_set *hdr,
 	if (hdr->argsz - minsz < *data_size)
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * irqbp_set_irqs_data - check a VFIO_DEVICE_SET_IRQS call, copy its data
+ * @arg: the call's argument
+ * @hdr: its header, already copied in
+ * @num_irqs: as irqbp_validate_set_irqs()
+ * @max_irq_type: as irqbp_validate_set_irqs()
+ *
+ * Return: the data that follows the header, to be kfree()d; NULL if it has
+ * none; or an ERR_PTR(): -EINVAL for a header VFIO refuses, -EFAULT,
+ * -ENOMEM.
+ */
+static inline void *irqbp_set_irqs_data(struct vfio_irq_set __user *arg,
+					const struct vfio_irq_set *hdr,
+					u32 num_irqs, u32 max_irq_type)
+{
+	size_t data_size;
+	int ret;
+
+	ret = irqbp_validate_set_irqs(hdr, num_irqs, max_irq_type, &data_size);
+	if (ret)
+		return ERR_PTR(ret);
+	return data_size ? memdup_user(&arg->data, data_size) : NULL;
 }
 
 #endif /* _IRQBYPASS_VFIO_SET_IRQS_H */
