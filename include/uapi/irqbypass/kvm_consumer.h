@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * The ioctls and records of /dev/kvm-consumer and of the kvm_consumer:kc_mode
  * tracepoint. What they do: Documentation/kvm-consumer.md

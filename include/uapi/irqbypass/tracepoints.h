@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * Raw records of the irqbypass tracepoints (events/irqbypass/), as a BPF
  * program attached with SEC("tp/irqbypass/<event>") sees them. The kernel
