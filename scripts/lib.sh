@@ -72,13 +72,15 @@ unpack_linux_source() {
 	touch "$src/Makefile"
 }
 
-# Run as a command: do what the arguments say.
+# Runs the function its arguments name, when a lib.sh is run as a command
+# ($0, one folder below the project's root).
+lib_command() {
+	[ $# -gt 0 ] || return 0
+	set -eu
+	top=${top:-$(cd "$(dirname "$0")/.." && pwd)}
+	"$@"
+}
+
 case $0 in
-*scripts/lib.sh)
-	if [ $# -gt 0 ]; then
-		set -eu
-		top=${top:-$(cd "$(dirname "$0")/.." && pwd)}
-		"$@"
-	fi
-	;;
+*scripts/lib.sh) lib_command "$@" ;;
 esac

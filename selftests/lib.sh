@@ -40,13 +40,6 @@ splats() {
 	grep -aE "$SPLAT_PATTERN" "$1"
 }
 
-# Run as a command: do what the arguments say.
 case $0 in
-*selftests/lib.sh)
-	if [ $# -gt 0 ]; then
-		set -eu
-		top=${top:-$(cd "$(dirname "$0")/.." && pwd)}
-		"$@"
-	fi
-	;;
+*selftests/lib.sh) lib_command "$@" ;;
 esac
