@@ -34,19 +34,38 @@ static const char *irqbp_state(const struct irqbp_view *v)
 	return v->connected ? "connected" : "waiting";
 }
 
+/* " pid=<pid> comm=<comm>", the comm escaped so that it is one word. */
+static void irqbp_show_owner(struct seq_file *m, const struct irqbp_owner *o)
+{
+	seq_printf(m, " pid=%d comm=", o->pid);
+	seq_escape(m, o->comm, " \t\n\\");
+	seq_putc(m, '\n');
+}
+
 static void irqbp_show_producer(struct seq_file *m, const struct irqbp_view *v)
 {
-	if (v->producer)
-		seq_printf(m, "token=%p producer=%p irq=%d state=%s\n",
-			   v->token, v->producer, v->irq, irqbp_state(v));
+	if (!v->producer)
+		return;
+	seq_printf(m, "token=%p producer=%p irq=%d state=%s",
+		   v->token, v->producer, v->irq, irqbp_state(v));
+	irqbp_show_owner(m, &v->producer_owner);
 }
 
 static void irqbp_show_consumer(struct seq_file *m, const struct irqbp_view *v)
 {
-	if (v->consumer)
-		seq_printf(m, "token=%p consumer=%p irq=%d state=%s\n",
-			   v->token, v->consumer,
-			   v->connected ? v->irq : -1, irqbp_state(v));
+	if (!v->consumer)
+		return;
+	seq_printf(m, "token=%p consumer=%p irq=%d state=%s",
+		   v->token, v->consumer, v->connected ? v->irq : -1,
+		   irqbp_state(v));
+	irqbp_show_owner(m, &v->consumer_owner);
+}
+
+static void irqbp_show_token(struct seq_file *m, const struct irqbp_view *v)
+{
+	seq_printf(m, "token=%p producer=%p consumer=%p state=%s pairs=%lu unpairs=%lu\n",
+		   v->token, v->producer, v->consumer, irqbp_state(v),
+		   v->pairs, v->unpairs);
 }
 
 static void irqbp_show_pair(struct seq_file *m, const struct irqbp_view *v)
@@ -77,6 +96,27 @@ static int pairs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pairs);
 
+static int tokens_show(struct seq_file *m, void *unused)
+{
+	irqbp_show_each(m, irqbp_show_token);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tokens);
+
+/* One line per bucket: its bounds in microseconds, and its count. */
+static int latency_show(struct seq_file *m, void *unused)
+{
+	unsigned int b;
+
+	seq_printf(m, "0-1us %lu\n", irqbp_latency_read(0));
+	for (b = 1; b < IRQBP_LAT_BUCKETS - 1; b++)
+		seq_printf(m, "%u-%uus %lu\n", 1U << (b - 1), 1U << b,
+			   irqbp_latency_read(b));
+	seq_printf(m, "%u-us %lu\n", 1U << (b - 1), irqbp_latency_read(b));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(latency);
+
 static int stats_show(struct seq_file *m, void *unused)
 {
 	int i;
@@ -100,6 +140,8 @@ int irqbp_debugfs_init(void)
 			    &consumers_fops);
 	debugfs_create_file("pairs", 0400, irqbp_dir, NULL, &pairs_fops);
 	debugfs_create_file("stats", 0400, irqbp_dir, NULL, &stats_fops);
+	debugfs_create_file("tokens", 0400, irqbp_dir, NULL, &tokens_fops);
+	debugfs_create_file("latency", 0400, irqbp_dir, NULL, &latency_fops);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define _IRQBYPASS_INTERNAL_H
 
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #include <irqbypass/tracepoints.h>
@@ -34,9 +35,17 @@ enum irqbp_counter {
 	IRQBP_NR_COUNTERS
 };
 
+/*
+ * Registration latency, log2 buckets of microseconds: bucket 0 is under
+ * 1 us, bucket b (1 <= b < last) from 2^(b-1) to 2^b us, the last one
+ * the rest.
+ */
+#define IRQBP_LAT_BUCKETS	21
+
 /* Per-CPU, so that registrations on different CPUs share no cache line. */
 struct irqbp_stats {
 	unsigned long count[IRQBP_NR_COUNTERS];
+	unsigned long latency[IRQBP_LAT_BUCKETS];
 };
 
 DECLARE_PER_CPU(struct irqbp_stats, irqbp_stats);
@@ -47,6 +56,13 @@ static inline void irqbp_count(enum irqbp_counter c)
 }
 
 unsigned long irqbp_counter_read(enum irqbp_counter c);
+unsigned long irqbp_latency_read(unsigned int bucket);
+
+/* Who registered an object: the process (thread group) and its name. */
+struct irqbp_owner {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
 
 /* Counts a registration's or unregistration's result. */
 void irqbp_count_result(int ret, enum irqbp_counter success);
@@ -71,8 +87,12 @@ struct irqbp_view {
 	const void *token;
 	const void *producer;
 	const void *consumer;
+	struct irqbp_owner producer_owner;
+	struct irqbp_owner consumer_owner;
 	int irq;
 	bool connected;
+	unsigned long pairs;		/* connects on the token so far */
+	unsigned long unpairs;		/* and disconnects */
 };
 
 void irqbp_show_each(struct seq_file *m,

@@ -12,11 +12,15 @@
 #include <linux/debugfs.h>
 #include <linux/hash.h>
 #include <linux/irqbypass.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -45,6 +49,12 @@ IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, irq);
 IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, ret);
 IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, step);
 IRQBP_SAME_FIELD(trace_event_raw_irqbypass_pair, irqbypass_tp_pair, side);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, token);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, object);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, holder);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, holder_pid);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, side);
+IRQBP_SAME_FIELD(trace_event_raw_irqbypass_refused, irqbypass_tp_refused, holder_comm);
 
 /* One per token in use: the only record the manager allocates. */
 struct irqbp_token {
@@ -57,6 +67,10 @@ struct irqbp_token {
 	unsigned int refs;		/* irqbp_lock */
 	int irq;			/* @producer's irq, for debugfs */
 	bool connected;			/* @lock */
+	/* Who registered each side, by side - 1: @lock and irqbp_lock. */
+	struct irqbp_owner owner[2];
+	unsigned long pairs;		/* @lock: the token's churn */
+	unsigned long unpairs;		/* @lock */
 };
 
 /* The table starts at, and never shrinks below, 2^IRQBP_MIN_SHIFT buckets. */
@@ -81,6 +95,25 @@ unsigned long irqbp_counter_read(enum irqbp_counter c)
 	return sum;
 }
 
+unsigned long irqbp_latency_read(unsigned int bucket)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(irqbp_stats, cpu).latency[bucket];
+	return sum;
+}
+
+static void irqbp_count_latency(u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+	unsigned int bucket = us ? min_t(unsigned int, ilog2(us) + 1,
+					 IRQBP_LAT_BUCKETS - 1) : 0;
+
+	this_cpu_inc(irqbp_stats.latency[bucket]);
+}
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For the KUnit suites: how many producers and consumers are registered. */
 long irqbp_nr_registered(void)
@@ -102,6 +135,9 @@ struct module *irqbp_module(void)
 	return THIS_MODULE;
 }
 EXPORT_SYMBOL_IF_KUNIT(irqbp_module);
+
+/* For the KUnit suites, which check what the refusal event names. */
+EXPORT_TRACEPOINT_SYMBOL_GPL(irqbypass_refused);
 #endif
 
 static struct hlist_head *irqbp_bucket(const void *token)
@@ -187,6 +223,9 @@ static struct irqbp_token *irqbp_token_get(void *token)
 		fresh->refs = 0;
 		fresh->irq = -1;
 		fresh->connected = false;
+		memset(fresh->owner, 0, sizeof(fresh->owner));
+		fresh->pairs = 0;
+		fresh->unpairs = 0;
 
 		spin_lock(&irqbp_lock);
 		tok = irqbp_lookup(token);
@@ -281,11 +320,28 @@ static bool irqbp_holds(const void *token, enum irqbypass_side side,
 	return holds;
 }
 
+/* The record of who registered @side of @tok: the caller, or nobody. */
+static void irqbp_set_owner(struct irqbp_token *tok, enum irqbypass_side side,
+			    bool registering)
+{
+	struct irqbp_owner *owner = &tok->owner[side - 1];
+
+	spin_lock(&irqbp_lock);
+	if (registering) {
+		owner->pid = task_tgid_nr(current);
+		get_task_comm(owner->comm, current);
+	} else {
+		memset(owner, 0, sizeof(*owner));
+	}
+	spin_unlock(&irqbp_lock);
+}
+
 static void irqbp_set(struct irqbp_token *tok, enum irqbypass_side side,
 		      void *object)
 {
 	lockdep_assert_held(&tok->lock);
 
+	irqbp_set_owner(tok, side, true);
 	if (side == IRQBYPASS_SIDE_PRODUCER) {
 		struct irq_bypass_producer *prod = object;
 
@@ -300,6 +356,7 @@ static void irqbp_clear(struct irqbp_token *tok, enum irqbypass_side side)
 {
 	lockdep_assert_held(&tok->lock);
 
+	irqbp_set_owner(tok, side, false);
 	if (side == IRQBYPASS_SIDE_PRODUCER) {
 		WRITE_ONCE(tok->producer, NULL);
 		WRITE_ONCE(tok->irq, -1);
@@ -350,6 +407,7 @@ static int irqbp_connect(struct irqbp_token *tok,
 					     ret, step, 0);
 	} else {
 		irqbp_count(IRQBP_CNT_CONNECTED);
+		WRITE_ONCE(tok->pairs, tok->pairs + 1);
 		WRITE_ONCE(tok->connected, true);
 		irqbp_abi_paired(prod, cons, true);
 	}
@@ -380,11 +438,41 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 	if (prod->start)
 		prod->start(prod);
 
+	WRITE_ONCE(tok->unpairs, tok->unpairs + 1);
 	WRITE_ONCE(tok->connected, false);
 	irqbp_abi_paired(prod, cons, false);
 	irqbp_count(IRQBP_CNT_DISCONNECTED);
 	trace_irqbypass_disconnect(tok->token, prod, cons, prod->irq, 0, 0,
 				   side);
+}
+
+static const char *irqbp_side_name(enum irqbypass_side side)
+{
+	return side == IRQBYPASS_SIDE_PRODUCER ? "producer" : "consumer";
+}
+
+/*
+ * A registration of @object refused because @side of @tok is held: say by
+ * whom, the commonest reason being a VMM that did not let go of the token
+ * (Documentation/manager.md).
+ */
+static void irqbp_refused(struct irqbp_token *tok, enum irqbypass_side side,
+			  const void *object, const void *holder)
+{
+	struct irqbp_owner owner;
+
+	lockdep_assert_held(&tok->lock);
+
+	spin_lock(&irqbp_lock);
+	owner = tok->owner[side - 1];
+	spin_unlock(&irqbp_lock);
+
+	trace_irqbypass_refused(tok->token, object, holder, side, owner.pid,
+				owner.comm);
+	pr_info_ratelimited("%s %p refused: token %p held by %s %p of pid %d (%s)\n",
+			    irqbp_side_name(side), object, tok->token,
+			    irqbp_side_name(side), holder, owner.pid,
+			    owner.comm);
 }
 
 /**
@@ -404,7 +492,9 @@ int irqbp_register(void *token, enum irqbypass_side side, void *object,
 		   void **slot, int *irq)
 {
 	void *old = irqbp_slot_token(slot);
+	u64 start = ktime_get_ns();
 	struct irqbp_token *tok;
+	void *holder;
 	int ret = 0;
 
 	might_sleep();
@@ -417,7 +507,9 @@ int irqbp_register(void *token, enum irqbypass_side side, void *object,
 		return PTR_ERR(tok);
 
 	mutex_lock(&tok->lock);
-	if (irqbp_held(tok, side)) {
+	holder = irqbp_held(tok, side);
+	if (holder) {
+		irqbp_refused(tok, side, object, holder);
 		ret = -EBUSY;
 		goto out;
 	}
@@ -445,6 +537,7 @@ out:
 	/* A registered object keeps its reference on the record. */
 	if (ret)
 		irqbp_token_put(tok);
+	irqbp_count_latency(ktime_get_ns() - start);
 	return ret;
 }
 
@@ -534,8 +627,12 @@ void irqbp_show_each(struct seq_file *m,
 		view.token = tok->token;
 		view.producer = READ_ONCE(tok->producer);
 		view.consumer = READ_ONCE(tok->consumer);
+		view.producer_owner = tok->owner[IRQBYPASS_SIDE_PRODUCER - 1];
+		view.consumer_owner = tok->owner[IRQBYPASS_SIDE_CONSUMER - 1];
 		view.irq = READ_ONCE(tok->irq);
 		view.connected = READ_ONCE(tok->connected);
+		view.pairs = READ_ONCE(tok->pairs);
+		view.unpairs = READ_ONCE(tok->unpairs);
 		show(m, &view);
 	}
 	spin_unlock(&irqbp_lock);

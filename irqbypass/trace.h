@@ -9,6 +9,8 @@
 #if !defined(_IRQBYPASS_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _IRQBYPASS_TRACE_H
 
+#include <linux/sched.h>
+#include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <irqbypass/tracepoints.h>
 
@@ -107,6 +109,35 @@ DEFINE_EVENT(irqbypass_pair, irqbypass_disconnect,
 	TP_PROTO(const void *token, const void *producer, const void *consumer,
 		 int irq, int ret, unsigned int step, unsigned int side),
 	TP_ARGS(token, producer, consumer, irq, ret, step, side));
+
+TRACE_EVENT(irqbypass_refused,
+	TP_PROTO(const void *token, const void *object, const void *holder,
+		 unsigned int side, int holder_pid, const char *holder_comm),
+	TP_ARGS(token, object, holder, side, holder_pid, holder_comm),
+
+	TP_STRUCT__entry(
+		__field(const void *, token)
+		__field(const void *, object)
+		__field(const void *, holder)
+		__field(int, holder_pid)
+		__field(unsigned int, side)
+		__array(char, holder_comm, TASK_COMM_LEN)
+	),
+
+	TP_fast_assign(
+		__entry->token = token;
+		__entry->object = object;
+		__entry->holder = holder;
+		__entry->holder_pid = holder_pid;
+		__entry->side = side;
+		strscpy(__entry->holder_comm, holder_comm, TASK_COMM_LEN);
+	),
+
+	TP_printk("token=%p object=%p side=%s holder=%p holder_pid=%d holder_comm=%s",
+		  __entry->token, __entry->object,
+		  irqbypass_show_side(__entry->side), __entry->holder,
+		  __entry->holder_pid, __entry->holder_comm)
+);
 
 #endif /* _IRQBYPASS_TRACE_H */
 

@@ -3,16 +3,21 @@
  * KUnit suite irqbypass_rules: the manager's rules, one case each, as its
  * users see them through the four exported functions and the callbacks:
  * bad input, both orders of registration, optional callbacks, busy tokens
- * and objects, unregistration by identity, re-pairing, no module
- * reference. Documentation/manager.md
+ * (and the refusal naming their holder) and objects, unregistration by
+ * identity, re-pairing, no module reference. Documentation/manager.md
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/string.h>
 
 #include <irqbypass/compat.h>
 
 #include "../internal.h"
+#include "../trace.h"
 #include "participants.h"
 
 static void invalid_producer(struct kunit *test)
@@ -157,6 +162,88 @@ static void token_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tc1.dels, 1);
 }
 
+/* What an irqbypass_refused event said. */
+struct refusal {
+	int n;
+	const void *token;
+	const void *object;
+	const void *holder;
+	unsigned int side;
+	int pid;
+	char comm[TASK_COMM_LEN];
+};
+
+static void on_refused(void *data, const void *token, const void *object,
+		       const void *holder, unsigned int side, int holder_pid,
+		       const char *holder_comm)
+{
+	struct refusal *r = data;
+
+	r->n++;
+	r->token = token;
+	r->object = object;
+	r->holder = holder;
+	r->side = side;
+	r->pid = holder_pid;
+	strscpy(r->comm, holder_comm, sizeof(r->comm));
+}
+
+/* Another process, which registers a consumer and leaves it registered. */
+struct holder {
+	struct tcons *tc;
+	int ret;
+	pid_t pid;
+	struct completion done;
+};
+
+static int holder_fn(void *data)
+{
+	struct holder *h = data;
+
+	h->pid = task_tgid_nr(current);
+	h->ret = reg_cons(h->tc);
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * A refusal names the holder of the token and the process that registered
+ * it: a VMM that did not let go of a token is told who has it.
+ */
+static void refusal_names_the_holder(struct kunit *test)
+{
+	struct refusal r = {};
+	struct task_struct *task;
+	struct tcons held, late;
+	struct holder h;
+
+	irqbp_tcons_init(test, &held, TOKEN(30), NULL);
+	irqbp_tcons_init(test, &late, TOKEN(30), NULL);
+	h.tc = &held;
+	init_completion(&h.done);
+	task = kthread_run(holder_fn, &h, "irqbp-holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&h.done);
+	KUNIT_ASSERT_EQ(test, h.ret, 0);
+
+	KUNIT_ASSERT_EQ(test, register_trace_irqbypass_refused(on_refused, &r), 0);
+	KUNIT_EXPECT_EQ(test, reg_cons(&late), -EBUSY);
+	unregister_trace_irqbypass_refused(on_refused, &r);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, r.n, 1);
+	KUNIT_EXPECT_PTR_EQ(test, r.token, TOKEN(30));
+	KUNIT_EXPECT_PTR_EQ(test, r.object, &late.c);
+	KUNIT_EXPECT_PTR_EQ(test, r.holder, &held.c);
+	KUNIT_EXPECT_EQ(test, r.side, IRQBYPASS_SIDE_CONSUMER);
+	KUNIT_EXPECT_EQ(test, r.pid, h.pid);
+	KUNIT_EXPECT_STREQ(test, r.comm, "irqbp-holder");
+
+	irq_bypass_unregister_consumer(&held.c);
+	KUNIT_EXPECT_EQ(test, reg_cons(&late), 0);
+	irq_bypass_unregister_consumer(&late.c);
+}
+
 /* The same object cannot be registered twice, whatever its token. */
 static void object_busy(struct kunit *test)
 {
@@ -293,6 +380,7 @@ static struct kunit_case irqbypass_rules_cases[] = {
 	KUNIT_CASE(connect_consumer_first),
 	KUNIT_CASE(optional_callbacks),
 	KUNIT_CASE(token_busy),
+	KUNIT_CASE(refusal_names_the_holder),
 	KUNIT_CASE(object_busy),
 	KUNIT_CASE(no_module_reference),
 	KUNIT_CASE(unregister_by_identity),

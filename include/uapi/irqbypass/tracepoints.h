@@ -61,4 +61,19 @@ struct irqbypass_tp_pair {
 	__u32 side;
 };
 
+/*
+ * irqbypass_refused: a registration of @object refused with -EBUSY because
+ * @side of @token is held, by @holder, which the process @holder_pid
+ * (@holder_comm, NUL-terminated) registered.
+ */
+struct irqbypass_tp_refused {
+	struct irqbypass_tp_header hdr;
+	__u64 token;
+	__u64 object;
+	__u64 holder;
+	__s32 holder_pid;
+	__u32 side;
+	char holder_comm[16];
+};
+
 #endif /* _UAPI_IRQBYPASS_TRACEPOINTS_H */
