@@ -157,6 +157,28 @@ int disconnect(struct irqbypass_tp_pair *ctx)
 	return pair(ctx, IBE_DISCONNECT);
 }
 
+SEC("tp/irqbypass/irqbypass_refused")
+int refused(struct irqbypass_tp_refused *ctx)
+{
+	struct ibe_event *e = reserve(IBE_REFUSED);
+
+	if (!e)
+		return 0;
+	e->token = ctx->token;
+	e->side = ctx->side;
+	if (ctx->side == IRQBYPASS_SIDE_CONSUMER) {
+		e->consumer = ctx->object;
+		kvm_irqfd_info(e, ctx->object);
+	} else {
+		e->producer = ctx->object;
+	}
+	e->holder = ctx->holder;
+	e->holder_pid = ctx->holder_pid;
+	bpf_probe_read_kernel(e->holder_comm, sizeof(e->holder_comm), ctx->holder_comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 SEC("tp/kvm/kvm_msi_set_irq")
 int kvm_msi(struct kvm_msi_record *ctx)
 {

@@ -161,6 +161,11 @@ public:
 			       e.mode == KC_MODE_REMAPPED ? ", " : "",
 			       e.mode == KC_MODE_REMAPPED ? reason_name(e.reason) : "");
 			break;
+		case IBE_REFUSED:
+			/* Said with the registration it refused, which follows. */
+			held_by_[e.side == IRQBYPASS_SIDE_PRODUCER ? e.producer : e.consumer] =
+				holder_name(e);
+			break;
 		case IBE_KVM_MSI:
 			msis_++;
 			/* No pid: injections run in whatever context the irq hit. */
@@ -188,20 +193,39 @@ private:
 		return it == m.end() ? fallback : it->second;
 	}
 
-	static void line(double t, const char *what, const std::string &who, const Event &e)
+	static std::string holder_name(const Event &e)
 	{
-		if (e.ret == 0)
+		char buf[128];
+
+		snprintf(buf, sizeof(buf), "%s %#llx of pid %d (%.16s)",
+			 e.side == IRQBYPASS_SIDE_PRODUCER ? "producer" : "consumer",
+			 (unsigned long long)e.holder, e.holder_pid, e.holder_comm);
+		return buf;
+	}
+
+	void line(double t, const char *what, const std::string &who, const Event &e)
+	{
+		std::uint64_t object = e.kind == IBE_REGISTER_PRODUCER ? e.producer : e.consumer;
+		auto held = held_by_.find(object);
+
+		if (e.ret == 0) {
 			printf("%9.3fs  %-12s  %s\n", t, what, who.c_str());
-		else
+		} else if (e.ret == -EBUSY && held != held_by_.end()) {
+			printf("%9.3fs  %-12s  %s: REFUSED, its eventfd is held by the %s "
+			       "(EBUSY)\n",
+			       t, what, who.c_str(), held->second.c_str());
+		} else {
 			printf("%9.3fs  %-12s  %s: REFUSED, %s\n", t, what, who.c_str(),
-			       e.ret == -EBUSY
-				       ? "its eventfd is already paired on that side (EBUSY)"
+			       e.ret == -EBUSY	  ? "the object is already registered (EBUSY)"
 			       : e.ret == -ENOENT ? "was not registered"
 						  : strerror(-e.ret));
+		}
+		held_by_.erase(object);
 	}
 
 	std::uint64_t t0_ = 0;
 	std::map<std::uint64_t, std::string> producers_, consumers_;
+	std::map<std::uint64_t, std::string> held_by_; /* object refused -> its holder */
 	unsigned int connects_ = 0, disconnects_ = 0, failures_ = 0, msis_ = 0;
 };
 

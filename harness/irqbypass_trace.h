@@ -28,6 +28,7 @@ enum ibe_kind {
 	IBE_DISCONNECT,
 	IBE_KVM_MSI, /* kvm:kvm_msi_set_irq: an MSI injected */
 	IBE_KC_MODE, /* kvm_consumer:kc_mode: a delivery mode set */
+	IBE_REFUSED, /* irqbypass_refused: a side of the token is held */
 };
 
 #define IBE_COMM_LEN 16
@@ -52,8 +53,12 @@ struct ibe_event {
 	ibe_u64 msi_data;
 	ibe_u32 vcpu; /* IBE_KC_MODE: the route's, with gsi and irq */
 	ibe_u32 vector;
-	ibe_u32 mode;	/* enum kc_mode */
-	ibe_u32 reason; /* enum kc_reason */
+	ibe_u32 mode;	    /* enum kc_mode */
+	ibe_u32 reason;	    /* enum kc_reason */
+	ibe_u64 holder;	    /* IBE_REFUSED: the object holding the side */
+	ibe_s32 holder_pid; /* and the process that registered it */
+	ibe_u32 pad2;
+	char holder_comm[IBE_COMM_LEN];
 };
 
 #endif /* IRQBYPASS_TRACE_H */

@@ -26,6 +26,7 @@ const char *kind_name(unsigned int kind)
 	case IBE_DISCONNECT: return "disconnect";
 	case IBE_KVM_MSI: return "kvm_msi";
 	case IBE_KC_MODE: return "kc_mode";
+	case IBE_REFUSED: return "refused";
 	}
 	return "?";
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <linux/vfio.h>
 #include <sys/syscall.h>
@@ -232,8 +233,28 @@ TEST_P(VmmProcessTest, DisconnectsOnce)
 INSTANTIATE_TEST_SUITE_P(Vmm, VmmProcessTest, ::testing::Values(0, SIGKILL),
 			 [](const auto &info) { return info.param ? "Killed" : "Exits"; });
 
+// The refusal of @refused, which names @holder and this process as the one
+// that registered it.
+static void expect_refusal_names(TraceSession &trace, std::uint64_t refused, std::uint64_t holder,
+				 unsigned int side)
+{
+	auto r = trace.wait_for(
+		[&](const Event &e) {
+			return e.kind == IBE_REFUSED && e.side == side &&
+			       (side == IRQBYPASS_SIDE_PRODUCER ? e.producer : e.consumer) ==
+				       refused;
+		},
+		kWait);
+	ASSERT_TRUE(r) << "no irqbypass_refused event";
+	EXPECT_EQ(r->holder, holder);
+	EXPECT_EQ(r->holder_pid, getpid());
+	EXPECT_EQ(std::string(r->holder_comm, strnlen(r->holder_comm, IBE_COMM_LEN)),
+		  sysfs_line("/proc/self/comm"));
+}
+
 // One eventfd for the vectors of two devices: the second producer is
-// refused, the first pair stays, and removing the refused one is harmless.
+// refused, naming the first, the first pair stays, and removing the
+// refused one is harmless.
 TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
 {
 	if (edus.size() < 2)
@@ -249,6 +270,7 @@ TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
 	Registration pb = vfio_trigger(b, fd.get());
 	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
 	EXPECT_EQ(pb.token, pa.token);
+	expect_refusal_names(*trace, pb.object, pa.object, IRQBYPASS_SIDE_PRODUCER);
 
 	b.disable(VFIO_PCI_MSI_IRQ_INDEX);
 	auto u = trace->wait_for(
@@ -262,7 +284,8 @@ TEST_F(StockPairing, EventfdReusedByTwoVfioVectors)
 	EXPECT_EQ(debugfs_lines("pairs").size(), 1u);
 }
 
-// One eventfd for irqfds in two VMs: the second consumer is refused.
+// One eventfd for irqfds in two VMs: the second consumer is refused,
+// naming the first.
 TEST_F(StockPairing, EventfdReusedByTwoVms)
 {
 	VfioDevice dev(edus[0]);
@@ -276,6 +299,7 @@ TEST_F(StockPairing, EventfdReusedByTwoVms)
 
 	Registration c2 = assign_irqfd(*vm2, fd.get());
 	EXPECT_EQ(c2.ret, -EBUSY) << "one consumer per token";
+	expect_refusal_names(*trace, c2.object, c1.object, IRQBYPASS_SIDE_CONSUMER);
 
 	vm2->irqfd_deassign(fd.get(), kGsi);
 	vm2.reset();
