@@ -23,6 +23,7 @@
 #include "kvm_vm.h"
 #include "platform.h"
 #include "vfio.h"
+#include "vfio_platform_producer.h"
 
 using namespace irqbypass;
 using namespace std::chrono_literals;

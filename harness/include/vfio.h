@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // VFIO's device and interrupt ioctls (<linux/vfio.h>) on a VFIO device or
 // on the char device of vfio-pci-producer or vfio-platform-producer, which
-// answer the same ones (Documentation/vfio-pci-producer.md,
-// Documentation/vfio-platform-producer.md), and what else those producers
-// show. The vfio_* functions return 0 or the call's errno, for tests that
+// answer the same ones (vfio_pci_producer.h, vfio_platform_producer.h).
+// The vfio_* functions return 0 or the call's errno, for tests that
 // assert it, on any such fd; the classes throw.
 #pragma once
 
@@ -104,44 +103,5 @@ private:
 	int group_id_ = -1;
 	Fd container_, group_;
 };
-
-// vfio-pci-producer's driver name and char device.
-constexpr const char *kProducerDriver = "vfio_pci_producer";
-std::string producer_char_dev(const std::string &bdf);
-
-// vfio-pci-producer's char device for @bdf, binding the device to it first.
-class PciProducer : public IrqDevice {
-public:
-	explicit PciProducer(const std::string &bdf);
-};
-
-// vfio-platform-producer's driver name and char device.
-constexpr const char *kPlatformProducerDriver = "vfio_platform_producer";
-std::string platform_producer_char_dev(const std::string &name);
-
-// One line (VFIO irq index) of a device bound to vfio-platform-producer, as
-// its debugfs file irqs shows it.
-struct PlatformProducerLine {
-	unsigned int index = 0;
-	int irq = -1;
-	bool level = false; /* else edge */
-	bool trigger = false;
-	bool producer = false; /* registered with the manager */
-	bool consumer = false; /* paired */
-	bool unmaskfd = false;
-	bool masked = false; /* by the host */
-	bool forwarded = false;
-	std::uint64_t handled = 0;
-	std::uint64_t forwarded_handled = 0;
-	std::uint64_t host_masked = 0;
-	std::uint64_t unmasks = 0;
-	std::uint64_t refused = 0;
-	std::uint64_t deactivated = 0;
-};
-
-// The lines of platform device @name, none if it is not bound to
-// vfio-platform-producer; throws std::runtime_error for a line that does
-// not parse.
-std::vector<PlatformProducerLine> platform_producer_lines(const std::string &name);
 
 } // namespace irqbypass

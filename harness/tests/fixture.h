@@ -27,6 +27,8 @@
 #include "sysfs.h"
 #include "trace_session.h"
 #include "vfio.h"
+#include "vfio_pci_producer.h"
+#include "vfio_platform_producer.h"
 
 namespace irqbypass {
 
