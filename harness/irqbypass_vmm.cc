@@ -17,11 +17,11 @@
 #include <linux/vfio.h>
 #include <thread>
 
+#include "bus.h"
 #include "edu.h"
 #include "irqchip_model.h"
 #include "kc_vm.h"
 #include "kvm_vm.h"
-#include "platform.h"
 #include "vfio.h"
 #include "vfio_platform_producer.h"
 
@@ -105,7 +105,7 @@ static int platform_vm(const char *device, unsigned int line, unsigned int gsi, 
 {
 	try {
 		IrqchipModel model(device);
-		bind_platform_driver(device, kPlatformProducerDriver);
+		platform_bus().bind_driver(device, kPlatformProducerDriver);
 		std::string path = platform_producer_char_dev(device);
 		Fd dev(open(path.c_str(), O_RDWR | O_CLOEXEC));
 		Fd trigger = make_eventfd(), unmask = make_eventfd();

@@ -71,4 +71,11 @@ void SysfsBus::bind_driver(const std::string &dev, const std::string &driver) co
 	sysfs_write_or_throw(root_ + "drivers_probe", dev);
 }
 
+const SysfsBus &platform_bus()
+{
+	static const SysfsBus bus("platform");
+
+	return bus;
+}
+
 } // namespace irqbypass

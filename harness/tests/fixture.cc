@@ -62,8 +62,8 @@ void expect_manager_empty()
 
 bool bind_platform_producer(const std::string &name)
 {
-	bind_platform_driver(name, kPlatformProducerDriver);
-	return platform_driver_of(name) == kPlatformProducerDriver;
+	platform_bus().bind_driver(name, kPlatformProducerDriver);
+	return platform_bus().driver_of(name) == kPlatformProducerDriver;
 }
 
 void TracedTest::start_trace()
@@ -209,11 +209,11 @@ Registration ProducerTest::assign(int dev, const Fd &efd)
 
 void PlatformProducerTest::SetUp()
 {
-	ASSERT_EQ(access(platform_dir(dev_).c_str(), F_OK), 0)
+	ASSERT_EQ(access(platform_bus().dir(dev_).c_str(), F_OK), 0)
 		<< "no " << dev_ << ": irqchip_model.ko is not loaded";
 	/* Bound afresh: the producer's counters start at zero. */
-	if (platform_driver_of(dev_) == kPlatformProducerDriver) {
-		ASSERT_EQ(platform_unbind(dev_, kPlatformProducerDriver), 0);
+	if (platform_bus().driver_of(dev_) == kPlatformProducerDriver) {
+		ASSERT_EQ(platform_bus().unbind(dev_, kPlatformProducerDriver), 0);
 	}
 	ASSERT_TRUE(bind_platform_producer(dev_))
 		<< dev_ << " does not bind to " << kPlatformProducerDriver;

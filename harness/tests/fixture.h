@@ -16,6 +16,7 @@
 
 #include <irqbypass/tracepoints.h>
 
+#include "bus.h"
 #include "edu.h"
 #include "fd.h"
 #include "host_irq.h"
@@ -23,7 +24,6 @@
 #include "kc_vm.h"
 #include "kvm_vm.h"
 #include "pci.h"
-#include "platform.h"
 #include "sysfs.h"
 #include "trace_session.h"
 #include "vfio.h"

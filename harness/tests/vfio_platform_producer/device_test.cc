@@ -41,14 +41,15 @@ TEST_F(PlatformProducer, BindsThroughDriverOverride)
 {
 	struct stat st;
 
-	EXPECT_EQ(platform_driver_of(dev_), kPlatformProducerDriver);
-	EXPECT_EQ(sysfs_line(platform_dir(dev_) + "/driver_override"), kPlatformProducerDriver);
+	EXPECT_EQ(platform_bus().driver_of(dev_), kPlatformProducerDriver);
+	EXPECT_EQ(sysfs_line(platform_bus().dir(dev_) + "/driver_override"),
+		  kPlatformProducerDriver);
 	ASSERT_EQ(stat(platform_producer_char_dev(dev_).c_str(), &st), 0)
 		<< platform_producer_char_dev(dev_);
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(st.st_mode & 07777, 0600u) << "root only";
 	EXPECT_EQ(st.st_uid, 0u);
-	EXPECT_EQ(bypass_failures(platform_dir(dev_)), 0);
+	EXPECT_EQ(bypass_failures(platform_bus().dir(dev_)), 0);
 	ASSERT_EQ(platform_producer_lines(dev_).size(), kModelLines);
 	for (std::uint32_t i = 0; i < kModelLines; i++) {
 		PlatformProducerLine l = producer_line(i);
@@ -61,22 +62,22 @@ TEST_F(PlatformProducer, BindsThroughDriverOverride)
 
 TEST_F(PlatformProducer, MatchesNoDeviceByItself)
 {
-	ASSERT_EQ(platform_unbind(dev_, kPlatformProducerDriver), 0);
+	ASSERT_EQ(platform_bus().unbind(dev_, kPlatformProducerDriver), 0);
 	EXPECT_NE(access(platform_producer_char_dev(dev_).c_str(), F_OK), 0) << "char device gone";
 	EXPECT_TRUE(platform_producer_lines(dev_).empty()) << "debugfs gone";
-	ASSERT_EQ(platform_set_override(dev_, ""), 0);
-	EXPECT_EQ(sysfs_line(platform_dir(dev_) + "/driver_override"), "(null)");
-	platform_probe(dev_);
-	EXPECT_EQ(platform_driver_of(dev_), "") << "bound without driver_override";
-	EXPECT_EQ(platform_bind(dev_, kPlatformProducerDriver), ENODEV)
+	ASSERT_EQ(platform_bus().set_override(dev_, ""), 0);
+	EXPECT_EQ(sysfs_line(platform_bus().dir(dev_) + "/driver_override"), "(null)");
+	platform_bus().probe(dev_);
+	EXPECT_EQ(platform_bus().driver_of(dev_), "") << "bound without driver_override";
+	EXPECT_EQ(platform_bus().bind(dev_, kPlatformProducerDriver), ENODEV)
 		<< "the driver's bind file needs driver_override too";
-	ASSERT_EQ(platform_set_override(dev_, "some_other_driver"), 0);
-	EXPECT_EQ(platform_bind(dev_, kPlatformProducerDriver), ENODEV);
-	EXPECT_EQ(platform_driver_of(dev_), "");
+	ASSERT_EQ(platform_bus().set_override(dev_, "some_other_driver"), 0);
+	EXPECT_EQ(platform_bus().bind(dev_, kPlatformProducerDriver), ENODEV);
+	EXPECT_EQ(platform_bus().driver_of(dev_), "");
 
-	ASSERT_EQ(platform_set_override(dev_, kPlatformProducerDriver), 0);
-	EXPECT_EQ(platform_bind(dev_, kPlatformProducerDriver), 0);
-	EXPECT_EQ(platform_driver_of(dev_), kPlatformProducerDriver);
+	ASSERT_EQ(platform_bus().set_override(dev_, kPlatformProducerDriver), 0);
+	EXPECT_EQ(platform_bus().bind(dev_, kPlatformProducerDriver), 0);
+	EXPECT_EQ(platform_bus().driver_of(dev_), kPlatformProducerDriver);
 	EXPECT_EQ(access(platform_producer_char_dev(dev_).c_str(), F_OK), 0);
 }
 
@@ -86,19 +87,19 @@ TEST_F(PlatformProducer, RefusesDeviceWithoutIrq)
 {
 	std::string refused;
 
-	for (const auto &name : platform_devices()) {
-		if (name.rfind("irqchip-model.", 0) == 0 || !platform_driver_of(name).empty())
+	for (const auto &name : platform_bus().devices()) {
+		if (name.rfind("irqchip-model.", 0) == 0 || !platform_bus().driver_of(name).empty())
 			continue;
 		Kmsg kmsg;
-		ASSERT_EQ(platform_set_override(name, kPlatformProducerDriver), 0) << name;
-		platform_probe(name);
-		bool bound = platform_driver_of(name) == kPlatformProducerDriver;
+		ASSERT_EQ(platform_bus().set_override(name, kPlatformProducerDriver), 0) << name;
+		platform_bus().probe(name);
+		bool bound = platform_bus().driver_of(name) == kPlatformProducerDriver;
 		std::string log = kmsg.read_new();
 
 		if (bound) {
-			EXPECT_EQ(platform_unbind(name, kPlatformProducerDriver), 0) << name;
+			EXPECT_EQ(platform_bus().unbind(name, kPlatformProducerDriver), 0) << name;
 		}
-		EXPECT_EQ(platform_set_override(name, ""), 0) << name;
+		EXPECT_EQ(platform_bus().set_override(name, ""), 0) << name;
 		if (!bound && log.find(name + ": no IRQ resource") != std::string::npos) {
 			EXPECT_NE(access(platform_producer_char_dev(name).c_str(), F_OK), 0);
 			refused = name;
@@ -175,8 +176,8 @@ TEST_F(PlatformProducer, PostingDeviceLinesAreEdge)
 				<< "line " << i;
 		}
 	}
-	EXPECT_EQ(platform_unbind(name, kPlatformProducerDriver), 0);
-	EXPECT_EQ(platform_set_override(name, ""), 0);
+	EXPECT_EQ(platform_bus().unbind(name, kPlatformProducerDriver), 0);
+	EXPECT_EQ(platform_bus().set_override(name, ""), 0);
 }
 
 TEST_F(PlatformProducer, TriggerRegistersProducerPerLine)
@@ -295,7 +296,7 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 {
 	Fd dev = open_dev();
 	Fd efd = make_eventfd();
-	int before = bypass_failures(platform_dir(dev_));
+	int before = bypass_failures(platform_bus().dir(dev_));
 	Kmsg kmsg;
 
 	Registration pa = assign(dev.get(), kEdgeLine, efd);
@@ -303,7 +304,7 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 	Registration pb = assign(dev.get(), kEdgeLine + 1, efd);
 	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
 	EXPECT_EQ(pb.irq, irqs_[kEdgeLine + 1]);
-	EXPECT_EQ(bypass_failures(platform_dir(dev_)), before + 1);
+	EXPECT_EQ(bypass_failures(platform_bus().dir(dev_)), before + 1);
 	EXPECT_NE(kmsg.read_new().find("irq index 3: irq bypass producer registration failed: -16"),
 		  std::string::npos);
 	EXPECT_TRUE(producer_line(kEdgeLine + 1).trigger);
@@ -323,5 +324,5 @@ TEST_F(PlatformProducer, RefusedRegistrationCounted)
 		kQuiet))
 		<< "a producer that was not registered is not unregistered";
 	EXPECT_EQ(debugfs_lines("producers").size(), 1u) << "the first one stays";
-	EXPECT_EQ(bypass_failures(platform_dir(dev_)), before + 1);
+	EXPECT_EQ(bypass_failures(platform_bus().dir(dev_)), before + 1);
 }

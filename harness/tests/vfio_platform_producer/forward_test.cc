@@ -185,7 +185,7 @@ TEST_F(PlatformForward, ProducerRefusedWhileMasked)
 	ASSERT_EQ(vfio_mask(dev.get(), kLevelLine), 0);
 	Registration p = assign(dev.get(), kLevelLine, efd);
 	EXPECT_EQ(p.ret, -EBUSY);
-	EXPECT_EQ(sysfs_line(platform_dir(dev_) + "/irq_bypass_failures"), "1");
+	EXPECT_EQ(sysfs_line(platform_bus().dir(dev_) + "/irq_bypass_failures"), "1");
 	EXPECT_EQ(producer_line(kLevelLine).refused, 1u);
 	EXPECT_TRUE(producer_line(kLevelLine).trigger);
 	EXPECT_FALSE(producer_line(kLevelLine).producer);
@@ -213,7 +213,7 @@ TEST_F(PlatformForward, UnbindWhileGuestHolds)
 	ASSERT_TRUE(counts_reach(vm, 1, 0));
 	ASSERT_TRUE(model_.line(kLevelLine).active) << "held by the guest";
 
-	ASSERT_EQ(platform_unbind(dev_, kPlatformProducerDriver), 0);
+	ASSERT_EQ(platform_bus().unbind(dev_, kPlatformProducerDriver), 0);
 	auto d = trace->wait_for(kind_token(IBE_DISCONNECT, p.token), kWait);
 	ASSERT_TRUE(d);
 	ModelLine l = model_.line(kLevelLine);

@@ -39,7 +39,7 @@ TEST_F(PlatformProducer, UnbindReleasesLinesAtOnce)
 	Registration pl = assign(dev.get(), kLevelLine, level);
 	Registration pe = assign(dev.get(), kEdgeLine, edge);
 	ASSERT_EQ(vfio_set_unmask_eventfd(dev.get(), kLevelLine, unmask.get()), 0);
-	ASSERT_EQ(platform_unbind(dev_, kPlatformProducerDriver), 0);
+	ASSERT_EQ(platform_bus().unbind(dev_, kPlatformProducerDriver), 0);
 	for (int i = 0; i < 2; i++) {
 		auto u = next_event(IBE_UNREGISTER_PRODUCER, from_us());
 		ASSERT_TRUE(u) << "unbinding unregisters both producers";
@@ -131,7 +131,7 @@ TEST_F(PlatformProducer, UnbindRacesIoctls)
 			}
 		});
 		std::this_thread::sleep_for(std::chrono::milliseconds(100 + 50 * round));
-		int unbound = platform_unbind(dev_, kPlatformProducerDriver);
+		int unbound = platform_bus().unbind(dev_, kPlatformProducerDriver);
 		std::this_thread::sleep_for(100ms);
 		stop = true;
 		for (auto &t : threads)
@@ -172,7 +172,7 @@ TEST_F(PlatformProducer, ModuleUnloadAndReload)
 	ASSERT_EQ(syscall(SYS_delete_module, kPlatformProducerDriver, O_NONBLOCK), 0)
 		<< strerror(errno);
 	for (const auto &name : names) {
-		EXPECT_EQ(platform_driver_of(name), "");
+		EXPECT_EQ(platform_bus().driver_of(name), "");
 		EXPECT_NE(access(platform_producer_char_dev(name).c_str(), F_OK), 0);
 	}
 	EXPECT_NE(access("/sys/kernel/debug/vfio-platform-producer", F_OK), 0);
@@ -181,10 +181,10 @@ TEST_F(PlatformProducer, ModuleUnloadAndReload)
 	ASSERT_TRUE(mod) << ko;
 	ASSERT_EQ(syscall(SYS_finit_module, mod.get(), "", 0), 0) << strerror(errno);
 	for (const auto &name : names)
-		EXPECT_EQ(platform_driver_of(name), kPlatformProducerDriver)
+		EXPECT_EQ(platform_bus().driver_of(name), kPlatformProducerDriver)
 			<< name << ": bound again through its driver_override";
-	EXPECT_EQ(platform_unbind(kModelPosting, kPlatformProducerDriver), 0);
-	EXPECT_EQ(platform_set_override(kModelPosting, ""), 0);
+	EXPECT_EQ(platform_bus().unbind(kModelPosting, kPlatformProducerDriver), 0);
+	EXPECT_EQ(platform_bus().set_override(kModelPosting, ""), 0);
 
 	ASSERT_TRUE(bind_platform_producer(dev_));
 	dev = open_dev();
