@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Devices of a bus through sysfs (/sys/bus/<bus>/): the driver holding
-// one, and binding by driver_override, the same on every bus; pci.h
-// offers it for PCI, platform_bus() is the platform bus.
+// one, and binding by driver_override, the same on every bus, and the
+// buses the harness drives.
 #pragma once
 
 #include <string>
@@ -40,7 +40,8 @@ private:
 	std::string root_; /* /sys/bus/<bus>/ */
 };
 
-// The platform bus.
+// The PCI bus and the platform bus.
+const SysfsBus &pci_bus();
 const SysfsBus &platform_bus();
 
 } // namespace irqbypass

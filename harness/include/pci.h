@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// PCI devices through sysfs: driver binding (the bus's, bus.h), MSI
-// vectors, config space and BARs, whatever driver holds the device.
+// PCI devices through sysfs: MSI vectors, config space and BARs, whatever
+// driver holds the device. Binding is the bus's: pci_bus() of bus.h.
 #pragma once
 
 #include <cstdint>
@@ -11,24 +11,6 @@
 #include "fd.h"
 
 namespace irqbypass {
-
-// /sys/bus/pci/devices/<bdf>
-std::string pci_dir(const std::string &bdf);
-// Every PCI device's BDF, sorted.
-std::vector<std::string> pci_devices();
-
-// The name of the driver bound to @bdf, "" if none.
-std::string driver_of(const std::string &bdf);
-// 0 or the errno of setting @bdf's driver_override ("" clears it).
-int pci_set_override(const std::string &bdf, const std::string &driver);
-// 0 or the errno of asking the PCI core to probe @bdf.
-int pci_probe(const std::string &bdf);
-// 0 or the errno of unbinding @bdf from @driver.
-int pci_unbind(const std::string &bdf, const std::string &driver);
-// Binds @bdf to @driver (driver_override, then a probe), unbinding it from
-// its current driver; a no-op if already bound to @driver. Throws on a
-// failed write; the caller checks driver_of() if the probe may refuse.
-void bind_driver(const std::string &bdf, const std::string &driver);
 
 // The Linux irqs of @bdf's MSI/MSI-X vectors, none while disabled.
 std::vector<int> msi_irqs(const std::string &bdf);

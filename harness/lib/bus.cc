@@ -71,6 +71,13 @@ void SysfsBus::bind_driver(const std::string &dev, const std::string &driver) co
 	sysfs_write_or_throw(root_ + "drivers_probe", dev);
 }
 
+const SysfsBus &pci_bus()
+{
+	static const SysfsBus bus("pci");
+
+	return bus;
+}
+
 const SysfsBus &platform_bus()
 {
 	static const SysfsBus bus("platform");

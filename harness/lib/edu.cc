@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "bus.h"
 #include "fd.h"
 #include "pci.h"
 #include "sysfs.h"
@@ -13,9 +14,9 @@ std::vector<std::string> edu_devices()
 {
 	std::vector<std::string> out;
 
-	for (const auto &bdf : pci_devices())
-		if (sysfs_line(pci_dir(bdf) + "/vendor") == "0x1234" &&
-		    sysfs_line(pci_dir(bdf) + "/device") == "0x11e8")
+	for (const auto &bdf : pci_bus().devices())
+		if (sysfs_line(pci_bus().dir(bdf) + "/vendor") == "0x1234" &&
+		    sysfs_line(pci_bus().dir(bdf) + "/device") == "0x11e8")
 			out.push_back(bdf);
 	return out;
 }

@@ -15,55 +15,18 @@
 
 namespace irqbypass {
 
-static const SysfsBus kPci("pci");
-
-std::string pci_dir(const std::string &bdf)
-{
-	return kPci.dir(bdf);
-}
-
-std::vector<std::string> pci_devices()
-{
-	return kPci.devices();
-}
-
-std::string driver_of(const std::string &bdf)
-{
-	return kPci.driver_of(bdf);
-}
-
-int pci_set_override(const std::string &bdf, const std::string &driver)
-{
-	return kPci.set_override(bdf, driver);
-}
-
-int pci_probe(const std::string &bdf)
-{
-	return kPci.probe(bdf);
-}
-
-int pci_unbind(const std::string &bdf, const std::string &driver)
-{
-	return kPci.unbind(bdf, driver);
-}
-
-void bind_driver(const std::string &bdf, const std::string &driver)
-{
-	kPci.bind_driver(bdf, driver);
-}
-
 std::vector<int> msi_irqs(const std::string &bdf)
 {
 	std::vector<int> irqs;
 
-	for (const auto &name : dir_entries(pci_dir(bdf) + "/msi_irqs"))
+	for (const auto &name : dir_entries(pci_bus().dir(bdf) + "/msi_irqs"))
 		irqs.push_back(atoi(name.c_str()));
 	return irqs;
 }
 
 std::string config_space(const std::string &bdf)
 {
-	std::ifstream in(pci_dir(bdf) + "/config", std::ios::binary);
+	std::ifstream in(pci_bus().dir(bdf) + "/config", std::ios::binary);
 
 	return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -91,15 +54,15 @@ std::vector<std::string> unbound_devices(const std::function<bool(const std::str
 {
 	std::vector<std::string> out;
 
-	for (const auto &bdf : pci_devices())
-		if (driver_of(bdf).empty() && want(config_space(bdf)))
+	for (const auto &bdf : pci_bus().devices())
+		if (pci_bus().driver_of(bdf).empty() && want(config_space(bdf)))
 			out.push_back(bdf);
 	return out;
 }
 
 PciBar::PciBar(const std::string &bdf, unsigned int bar)
 {
-	std::string path = pci_dir(bdf) + "/resource" + std::to_string(bar);
+	std::string path = pci_bus().dir(bdf) + "/resource" + std::to_string(bar);
 	struct stat st;
 
 	fd_.reset(open(path.c_str(), O_RDWR | O_SYNC | O_CLOEXEC));

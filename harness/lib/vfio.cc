@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "pci.h"
+#include "bus.h"
 
 namespace irqbypass {
 
@@ -143,13 +143,13 @@ void bind_vfio_pci(const std::string &bdf)
 {
 	if (system("modprobe vfio-pci") != 0)
 		throw_errno("modprobe vfio-pci");
-	bind_driver(bdf, "vfio-pci");
+	pci_bus().bind_driver(bdf, "vfio-pci");
 }
 
 VfioDevice::VfioDevice(const std::string &bdf) : IrqDevice(bdf)
 {
 	char link[PATH_MAX];
-	ssize_t n = readlink((pci_dir(bdf) + "/iommu_group").c_str(), link, sizeof(link) - 1);
+	ssize_t n = readlink((pci_bus().dir(bdf) + "/iommu_group").c_str(), link, sizeof(link) - 1);
 	struct vfio_group_status status = {};
 
 	status.argsz = sizeof(status);

@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 
-#include "pci.h"
+#include "bus.h"
 
 namespace irqbypass {
 
@@ -16,7 +16,7 @@ PciProducer::PciProducer(const std::string &bdf) : IrqDevice(bdf)
 {
 	std::string path = producer_char_dev(bdf);
 
-	bind_driver(bdf, kProducerDriver);
+	pci_bus().bind_driver(bdf, kProducerDriver);
 	device_.reset(open(path.c_str(), O_RDWR | O_CLOEXEC));
 	if (!device_)
 		throw_errno("open " + path);

@@ -44,8 +44,8 @@ int bypass_failures(const std::string &dir)
 
 bool bind_producer(const std::string &bdf)
 {
-	bind_driver(bdf, kProducerDriver);
-	return driver_of(bdf) == kProducerDriver;
+	pci_bus().bind_driver(bdf, kProducerDriver);
+	return pci_bus().driver_of(bdf) == kProducerDriver;
 }
 
 void expect_manager_empty()

@@ -34,12 +34,12 @@ TEST_F(Producer, BindsThroughDriverOverride)
 	for (const auto &bdf : edus) {
 		struct stat st;
 
-		EXPECT_EQ(driver_of(bdf), kProducerDriver);
+		EXPECT_EQ(pci_bus().driver_of(bdf), kProducerDriver);
 		ASSERT_EQ(stat(producer_char_dev(bdf).c_str(), &st), 0) << producer_char_dev(bdf);
 		EXPECT_TRUE(S_ISCHR(st.st_mode));
 		EXPECT_EQ(st.st_mode & 07777, 0600u) << "root only";
 		EXPECT_EQ(st.st_uid, 0u);
-		EXPECT_EQ(bypass_failures(pci_dir(bdf)), 0);
+		EXPECT_EQ(bypass_failures(pci_bus().dir(bdf)), 0);
 	}
 }
 
@@ -47,11 +47,11 @@ TEST_F(Producer, MatchesNoDeviceByItself)
 {
 	std::string bdf = edus.back();
 
-	ASSERT_EQ(pci_unbind(bdf, kProducerDriver), 0);
+	ASSERT_EQ(pci_bus().unbind(bdf, kProducerDriver), 0);
 	EXPECT_NE(access(producer_char_dev(bdf).c_str(), F_OK), 0) << "char device gone";
-	ASSERT_EQ(pci_set_override(bdf, ""), 0);
-	pci_probe(bdf);
-	EXPECT_EQ(driver_of(bdf), "") << "bound without driver_override";
+	ASSERT_EQ(pci_bus().set_override(bdf, ""), 0);
+	pci_bus().probe(bdf);
+	EXPECT_EQ(pci_bus().driver_of(bdf), "") << "bound without driver_override";
 	EXPECT_TRUE(bind_producer(bdf));
 	EXPECT_EQ(access(producer_char_dev(bdf).c_str(), F_OK), 0);
 }
@@ -67,13 +67,13 @@ TEST_F(Producer, RefusesDeviceWithoutMsi)
 	std::string victim = victims[0];
 
 	Kmsg kmsg;
-	ASSERT_EQ(pci_set_override(victim, kProducerDriver), 0);
-	pci_probe(victim);
-	EXPECT_EQ(driver_of(victim), "") << victim << " has no MSI: must be refused";
+	ASSERT_EQ(pci_bus().set_override(victim, kProducerDriver), 0);
+	pci_bus().probe(victim);
+	EXPECT_EQ(pci_bus().driver_of(victim), "") << victim << " has no MSI: must be refused";
 	EXPECT_NE(access(producer_char_dev(victim).c_str(), F_OK), 0);
 	std::string log = kmsg.read_new();
 	EXPECT_NE(log.find(victim + ": no MSI or MSI-X capability"), std::string::npos) << log;
-	EXPECT_EQ(pci_set_override(victim, ""), 0);
+	EXPECT_EQ(pci_bus().set_override(victim, ""), 0);
 	std::cout << "refused " << victim << std::endl;
 }
 
@@ -236,15 +236,15 @@ TEST_F(Producer, FailedRegistrationCounted)
 		GTEST_SKIP() << "needs two edu devices";
 	Fd a = open_dev(edus[0]), b = open_dev(edus[1]);
 	Fd efd = make_eventfd();
-	int before = bypass_failures(pci_dir(edus[1]));
+	int before = bypass_failures(pci_bus().dir(edus[1]));
 	Kmsg kmsg;
 
 	Registration pa = assign(a.get(), efd);
 	EXPECT_EQ(pa.ret, 0);
 	Registration pb = assign(b.get(), efd);
 	EXPECT_EQ(pb.ret, -EBUSY) << "one producer per token";
-	EXPECT_EQ(bypass_failures(pci_dir(edus[1])), before + 1);
-	EXPECT_EQ(bypass_failures(pci_dir(edus[0])), 0);
+	EXPECT_EQ(bypass_failures(pci_bus().dir(edus[1])), before + 1);
+	EXPECT_EQ(bypass_failures(pci_bus().dir(edus[0])), 0);
 	EXPECT_NE(kmsg.read_new().find("producer registration failed: -16"), std::string::npos);
 
 	ASSERT_EQ(vfio_trigger_none(b.get(), kMsi, 0, 1), 0);
@@ -301,7 +301,7 @@ TEST_F(Producer, UnbindRacesIoctls)
 			});
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(100 + 50 * round));
-		ASSERT_EQ(pci_unbind(bdf_, kProducerDriver), 0);
+		ASSERT_EQ(pci_bus().unbind(bdf_, kProducerDriver), 0);
 		std::this_thread::sleep_for(100ms);
 		stop = true;
 		for (auto &t : threads)
@@ -334,7 +334,7 @@ TEST_F(Producer, ModuleUnloadAndReload)
 	next_registration(IBE_UNREGISTER_PRODUCER, from_us());
 	ASSERT_EQ(syscall(SYS_delete_module, kProducerDriver, O_NONBLOCK), 0) << strerror(errno);
 	for (const auto &bdf : edus) {
-		EXPECT_EQ(driver_of(bdf), "");
+		EXPECT_EQ(pci_bus().driver_of(bdf), "");
 		EXPECT_NE(access(producer_char_dev(bdf).c_str(), F_OK), 0);
 	}
 

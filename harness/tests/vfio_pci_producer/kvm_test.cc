@@ -221,8 +221,8 @@ TEST_F(KvmPairing, MsixWhereOffered)
 		}
 	}
 	EXPECT_TRUE(msi_irqs(bdf).empty()) << "close disables";
-	EXPECT_EQ(pci_unbind(bdf, kProducerDriver), 0);
-	EXPECT_EQ(pci_set_override(bdf, ""), 0);
+	EXPECT_EQ(pci_bus().unbind(bdf, kProducerDriver), 0);
+	EXPECT_EQ(pci_bus().set_override(bdf, ""), 0);
 }
 
 TEST_P(KvmTeardown, DisconnectsOnce)
@@ -239,8 +239,8 @@ TEST_P(KvmTeardown, DisconnectsOnce)
 	switch (GetParam()) {
 	case Teardown::CloseCharDevice: dev.reset(); break;
 	case Teardown::Unbind:
-		ASSERT_EQ(pci_unbind(bdf_, kProducerDriver), 0);
-		EXPECT_EQ(driver_of(bdf_), "");
+		ASSERT_EQ(pci_bus().unbind(bdf_, kProducerDriver), 0);
+		EXPECT_EQ(pci_bus().driver_of(bdf_), "");
 		EXPECT_NE(access(producer_char_dev(bdf_).c_str(), F_OK), 0) << "char device gone";
 		EXPECT_TRUE(msi_irqs(bdf_).empty()) << "vectors freed at unbind";
 		EXPECT_EQ(vfio_get_irq_info(dev.get(), kMsi, &info), ENODEV)
