@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Streams every irqbypass tracepoint, KVM's MSI injections and
  * kvm-consumer's delivery modes to user space. Consumer events of KVM irqfds also carry the irqfd's GSI and VM,

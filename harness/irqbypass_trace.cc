@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // irqbypass-trace: a live view of what the IRQ bypass manager does, from
 // its tracepoints: which device vector (producer) pairs with which VM's
 // irqfd (consumer), when pairs connect and disconnect, why a connect or a

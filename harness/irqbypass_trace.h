@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Events irqbypass_trace.bpf.c streams to user space through its ring
  * buffer: one per irqbypass tracepoint hit, plus KVM's MSI injections.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // irqbypass-vmm: the harness's mini-VMM as a command. Assigns a PCI
 // device's MSI to a new KVM VM the way QEMU does (VFIO_DEVICE_SET_IRQS with
 // an eventfd, KVM_SET_GSI_ROUTING, KVM_IRQFD with the same eventfd), raises

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // Devices of a bus through sysfs (/sys/bus/<bus>/): the driver holding
 // one, and binding by driver_override, the same on every bus, and the
 // buses the harness drives.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // QEMU's edu device (PCI 1234:11e8, docs/specs/edu.rst in QEMU), the test
 // host's interrupt source: one MSI vector, raised by a register write.
 #pragma once

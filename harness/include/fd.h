@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // Owned file descriptors, eventfds, and the error convention of the
 // harness: calls that set up a scene throw std::system_error naming the
 // call; calls whose errno a test asserts return it instead.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // The interrupt controller model, irqchip_model.ko, from user space
 // (Documentation/irqchip-model.md): each of its platform devices has a
 // root-only debugfs directory whose ctl file takes commands on the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // A kvm-consumer VM: one open of /dev/kvm-consumer, the irqfd-style
 // reference consumer (Documentation/kvm-consumer.md).
 #pragma once

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // The kernel log from now on, for tests that assert what a module printed.
 #pragma once
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // A VM's interrupt side as a VMM drives it: MSI routes and irqfds, on KVM
 // (<linux/kvm.h>). KcVm (kc_vm.h) offers the same on kvm-consumer.
 #pragma once

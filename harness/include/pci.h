@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // PCI devices through sysfs: MSI vectors, config space and BARs, whatever
 // driver holds the device. Binding is the bus's: pci_bus() of bus.h.
 #pragma once

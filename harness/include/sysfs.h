@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // Small files of sysfs, debugfs and procfs, read and written whole.
 #pragma once
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // A live stream of irqbypass events: loads irqbypass_trace.bpf.c, attaches
 // it to the irqbypass tracepoints (and to kvm:kvm_msi_set_irq and
 // kvm_consumer:kc_mode when those modules are loaded) and collects what its

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // VFIO's device and interrupt ioctls (<linux/vfio.h>) on a VFIO device or
 // on the char device of vfio-pci-producer or vfio-platform-producer, which
 // answer the same ones (vfio_pci_producer.h, vfio_platform_producer.h).

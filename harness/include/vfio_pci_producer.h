@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio-pci-producer (Documentation/vfio-pci-producer.md): its driver and
 // its char device, which answers VFIO's interrupt ioctls (vfio.h).
 #pragma once

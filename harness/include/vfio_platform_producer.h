@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio-platform-producer (Documentation/vfio-platform-producer.md): its
 // driver, its char device, which answers VFIO's interrupt ioctls (vfio.h),
 // and its debugfs view of each line.

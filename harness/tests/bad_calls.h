@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // Malformed VFIO_DEVICE_SET_IRQS calls and the fds that make them so,
 // shared by the producer suites' bad-input cases.
 #pragma once

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // What every test-host suite shares: one trace session per suite, a
 // manager left empty by each test, and the records and checks of a pairing
 // read from the traced events; then the devices they run on: the edu

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // kvm-consumer paired with the stock vfio-pci (the edu device's MSI): the
 // pairing, the delivery mode and its reason, real MSIs counted per GSI, and
 // every teardown, asserted from the traced events and the GSI query.

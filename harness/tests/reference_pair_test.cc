@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // The two reference participants together: the edu device bound to
 // vfio-pci-producer, its MSI eventfd paired with a kvm-consumer irqfd.
 // Asserted from the traced events and kvm-consumer's GSI query.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // The stock, unmodified vfio-pci and kvm modules bound to our irqbypass.ko:
 // a mini-VMM assigns the edu device's MSI to a KVM VM through the real
 // ioctls, and every assertion is made from the manager's traced events.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_pci_producer.ko given malformed VFIO interrupt ioctls: every one
 // gets VFIO's errno and changes nothing, listed and at random.
 //

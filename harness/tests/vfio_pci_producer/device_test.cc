@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_pci_producer.ko bound to the edu devices: binding, its char device,
 // the VFIO interrupt ioctls it answers, the IRQ bypass producers it
 // registers (seen through the manager's traced events), real and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_pci_producer.ko paired with a stock KVM irqfd: both orders, real
 // MSIs injected, MSI-X where a device offers it, and every teardown.
 //

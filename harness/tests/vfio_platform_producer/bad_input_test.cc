@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_platform_producer.ko given malformed VFIO device and interrupt
 // ioctls: every one gets VFIO platform's errno and changes nothing, listed
 // and at random.

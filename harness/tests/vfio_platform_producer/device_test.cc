@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_platform_producer.ko bound to the interrupt controller model's GIC
 // device: binding, its char device, the VFIO device and interrupt info it
 // answers, and the IRQ bypass producers its trigger eventfds register

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_platform_producer.ko paired with a kvm-consumer irqfd on a level
 // (IRQ chip) route: the consumer forwards the model's GIC line, which then
 // stays active until the guest completes it instead of being masked by the

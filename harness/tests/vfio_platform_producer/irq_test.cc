@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_platform_producer.ko's lines driven by the interrupt controller
 // model: edges signal their trigger, a level assertion signals once and
 // leaves the line masked by the host until unmasked (ACTION_UNMASK or the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 // vfio_platform_producer.ko going away under its users: unbinding with the
 // char device open, unbinding while other threads issue ioctls, raise
 // interrupts and read debugfs, and unloading and reloading the module.
