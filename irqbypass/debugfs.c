@@ -34,10 +34,14 @@ static const char *irqbp_state(const struct irqbp_view *v)
 	return v->connected ? "connected" : "waiting";
 }
 
-/* " pid=<pid> comm=<comm>", the comm escaped so that it is one word. */
+/*
+ * " via=<symbol> pid=<pid> comm=<comm>": the object's add callback, a
+ * function of a loaded module as long as the object is registered, and the
+ * comm, escaped so that it is one word.
+ */
 static void irqbp_show_owner(struct seq_file *m, const struct irqbp_owner *o)
 {
-	seq_printf(m, " pid=%d comm=", o->pid);
+	seq_printf(m, " via=%ps pid=%d comm=", o->via, o->pid);
 	seq_escape(m, o->comm, " \t\n\\");
 	seq_putc(m, '\n');
 }

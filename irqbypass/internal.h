@@ -58,10 +58,14 @@ static inline void irqbp_count(enum irqbp_counter c)
 unsigned long irqbp_counter_read(enum irqbp_counter c);
 unsigned long irqbp_latency_read(unsigned int bucket);
 
-/* Who registered an object: the process (thread group) and its name. */
+/*
+ * Who registered an object: the process (thread group) and its name, and
+ * the object's add callback, which names its driver (KVM's or another).
+ */
 struct irqbp_owner {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+	const void *via;
 };
 
 /* Counts a registration's or unregistration's result. */

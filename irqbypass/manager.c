@@ -320,9 +320,12 @@ static bool irqbp_holds(const void *token, enum irqbypass_side side,
 	return holds;
 }
 
-/* The record of who registered @side of @tok: the caller, or nobody. */
+/*
+ * The record of who registered @side of @tok, and through what: the
+ * caller and @via, or, with @registering false, nobody.
+ */
 static void irqbp_set_owner(struct irqbp_token *tok, enum irqbypass_side side,
-			    bool registering)
+			    bool registering, const void *via)
 {
 	struct irqbp_owner *owner = &tok->owner[side - 1];
 
@@ -330,6 +333,7 @@ static void irqbp_set_owner(struct irqbp_token *tok, enum irqbypass_side side,
 	if (registering) {
 		owner->pid = task_tgid_nr(current);
 		get_task_comm(owner->comm, current);
+		owner->via = via;
 	} else {
 		memset(owner, 0, sizeof(*owner));
 	}
@@ -341,14 +345,17 @@ static void irqbp_set(struct irqbp_token *tok, enum irqbypass_side side,
 {
 	lockdep_assert_held(&tok->lock);
 
-	irqbp_set_owner(tok, side, true);
 	if (side == IRQBYPASS_SIDE_PRODUCER) {
 		struct irq_bypass_producer *prod = object;
 
+		irqbp_set_owner(tok, side, true, prod->add_consumer);
 		WRITE_ONCE(tok->producer, prod);
 		WRITE_ONCE(tok->irq, prod->irq);
 	} else {
-		WRITE_ONCE(tok->consumer, object);
+		struct irq_bypass_consumer *cons = object;
+
+		irqbp_set_owner(tok, side, true, cons->add_producer);
+		WRITE_ONCE(tok->consumer, cons);
 	}
 }
 
@@ -356,7 +363,7 @@ static void irqbp_clear(struct irqbp_token *tok, enum irqbypass_side side)
 {
 	lockdep_assert_held(&tok->lock);
 
-	irqbp_set_owner(tok, side, false);
+	irqbp_set_owner(tok, side, false, NULL);
 	if (side == IRQBYPASS_SIDE_PRODUCER) {
 		WRITE_ONCE(tok->producer, NULL);
 		WRITE_ONCE(tok->irq, -1);
