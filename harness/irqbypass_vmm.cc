@@ -50,7 +50,7 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n"
-		"       [--kvm-consumer]\n"
+		"       [--kvm-consumer] [--then CMD]\n"
 		"       %s --platform DEVICE [--line N] [--gsi N] [--raise N]\n"
 		"\n"
 		"Assigns MSI vector 0 of PCI device BDF to a new VM as QEMU does: binds\n"
@@ -68,6 +68,8 @@ static void usage(FILE *out, const char *prog)
 		"  -k, --kvm-first      assign the irqfd before the VFIO trigger\n"
 		"  -g, --gsi N          the route's GSI (default 40)\n"
 		"  -r, --raise N        raise N interrupts on the edu device\n"
+		"  -t, --then CMD       run the shell command CMD while paired; exit\n"
+		"                       with its status\n"
 		"  -s, --second-vm      let a second VM try an irqfd on the same eventfd\n"
 		"  -c, --kvm-consumer   VMs from /dev/kvm-consumer instead of KVM\n"
 		"  -h, --help           this text\n",
@@ -176,16 +178,19 @@ int main(int argc, char **argv)
 		{ "kvm-consumer", no_argument, nullptr, 'c' },
 		{ "platform", required_argument, nullptr, 'p' },
 		{ "line", required_argument, nullptr, 'l' },
+		{ "then", required_argument, nullptr, 't' },
 		{ "help", no_argument, nullptr, 'h' },
 		{},
 	};
-	const char *bdf = nullptr, *platform = nullptr;
+	const char *bdf = nullptr, *platform = nullptr, *then = nullptr;
 	unsigned int line = 0;
 	bool kvm_first = false, second_vm = false, kc = false;
 	unsigned int gsi = 40, raises = 0;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "b:kg:r:scp:l:h", options, nullptr)) != -1) {
+	int then_status = 0;
+
+	while ((opt = getopt_long(argc, argv, "b:kg:r:scp:l:t:h", options, nullptr)) != -1) {
 		switch (opt) {
 		case 'b': bdf = optarg; break;
 		case 'k': kvm_first = true; break;
@@ -195,12 +200,17 @@ int main(int argc, char **argv)
 		case 'c': kc = true; break;
 		case 'p': platform = optarg; break;
 		case 'l': line = number(argv[0], "line", optarg); break;
+		case 't': then = optarg; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		default: usage(stderr, argv[0]); return 2;
 		}
 	}
 	if (!bdf == !platform || optind < argc) {
 		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (platform && then) {
+		fprintf(stderr, "%s: --then is for --bdf\n", argv[0]);
 		return 2;
 	}
 	if (platform)
@@ -258,6 +268,12 @@ int main(int argc, char **argv)
 			}
 		}
 
+		if (then) {
+			step("running, while paired: %s", then);
+			then_status = system(then);
+			then_status = WIFEXITED(then_status) ? WEXITSTATUS(then_status) : 1;
+		}
+
 		if (second_vm) {
 			std::unique_ptr<IrqfdVm> vm2 = new_vm();
 
@@ -281,5 +297,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	step("done");
-	return 0;
+	return then_status;
 }
