@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # In the test host, on any Debian kernel (KVER, Documentation/kernels.md):
-# our irqbypass.ko built for it under that kernel's stock kvm and vfio-pci,
-# the stock pairing suite, kvm-consumer's char-device test, then the stock
+# irqbypass-doctor's verdicts, then our irqbypass.ko built for it under
+# that kernel's stock kvm and vfio-pci, the stock pairing suite, kvm-consumer's char-device test, then the stock
 # vfio-pci paired with kvm-consumer, which pairs on every kernel (the stock KVM of 6.10 and
 # later registers no consumer without posting hardware), and the manager
 # installed with DKMS, then uninstalled.
@@ -14,6 +14,8 @@ build=$(build_dir)
 mods=$(mods_dir)
 
 echo "kernel-tests: $(uname -r)"
+# First: it starts with the stock manager, before ours is loaded.
+"$top/selftests/testhost/doctor-tests.sh" || status=1
 "$top/selftests/testhost/stock-tests.sh" || status=1
 insmod "$mods/kvm-consumer/kvm_consumer.ko"
 # Its char-device test: the wake-up and waiter rules hold on every kernel.

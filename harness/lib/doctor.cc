@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "doctor.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "host_irq.h"
+#include "sysfs.h"
+
+namespace irqbypass::doctor {
+
+namespace {
+
+const char kDebugfs[] = "/sys/kernel/debug/irqbypass/";
+const char kKvmAddProducer[] = "kvm_arch_irq_bypass_add_producer";
+
+bool exists(const std::string &path)
+{
+	return access(path.c_str(), F_OK) == 0;
+}
+
+// The value of @key in a "key=value key=value" line, "" if absent.
+std::string field(const std::string &line, const std::string &key)
+{
+	std::istringstream in(line);
+	std::string word;
+
+	while (in >> word)
+		if (word.compare(0, key.size() + 1, key + "=") == 0)
+			return word.substr(key.size() + 1);
+	return "";
+}
+
+// debugfs escapes a comm's spaces and backslashes as \ooo.
+std::string unescape(const std::string &s)
+{
+	std::string out;
+
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '\\' && i + 3 < s.size() && isdigit((unsigned char)s[i + 1])) {
+			out += (char)std::strtol(s.substr(i + 1, 3).c_str(), nullptr, 8);
+			i += 3;
+		} else {
+			out += s[i];
+		}
+	}
+	return out;
+}
+
+// A register of an IOMMU unit, in hex in sysfs; false if unreadable.
+bool unit_register(const std::string &path, unsigned long long *value)
+{
+	std::string s = sysfs_line(path);
+	char *end;
+
+	if (s.empty())
+		return false;
+	*value = std::strtoull(s.c_str(), &end, 16);
+	return *end == '\0';
+}
+
+bool cmdline_has(const std::string &cmdline, const std::string &word)
+{
+	std::istringstream in(cmdline);
+	std::string w;
+
+	while (in >> w)
+		if (w == word)
+			return true;
+	return false;
+}
+
+// Whether kernel @release is at least @major.@minor.
+bool at_least(const std::string &release, int major, int minor)
+{
+	int ma = 0, mi = 0;
+
+	if (sscanf(release.c_str(), "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+bool off(const std::string &param)
+{
+	return param == "N" || param == "0";
+}
+
+std::string lookup(const std::vector<std::pair<int, std::string>> &v, int irq)
+{
+	for (const auto &p : v)
+		if (p.first == irq)
+			return p.second;
+	return "";
+}
+
+Finding finding(const char *id, std::string sentence, std::string fix)
+{
+	return Finding{ id, std::move(sentence), std::move(fix) };
+}
+
+// The host's reasons, posting's first, then warnings; sets @can_post.
+std::vector<Finding> host_findings(const HostFacts &f, bool *can_post)
+{
+	std::vector<Finding> out;
+	bool blocked = false;
+
+	if (f.manager == "stock")
+		out.push_back(finding(
+			"stock-manager",
+			"The stock irqbypass module is loaded: it keeps no record of pairings, so "
+			"only the host's checks are made.",
+			"Per-vector answers need this project's manager: install irqbypass-dkms, "
+			"then reload kvm and vfio-pci."));
+	else if (f.manager == "none")
+		out.push_back(
+			finding("no-manager",
+				"No IRQ bypass manager is loaded: nothing can pair a device's "
+				"interrupt with a VM.",
+				"It is loaded with kvm or vfio-pci: load them."));
+	else if (!f.debugfs)
+		out.push_back(finding("no-debugfs",
+				      "The manager's debugfs view cannot be read: no per-vector "
+				      "answer.",
+				      "Run as root, with debugfs mounted on /sys/kernel/debug."));
+
+	if (f.iommu.empty()) {
+		blocked = true;
+		out.push_back(finding("no-iommu",
+				      "No IOMMU is active: interrupts are neither remapped nor "
+				      "posted.",
+				      "Enable VT-d or AMD-Vi in the firmware and boot with "
+				      "intel_iommu=on (Intel) or amd_iommu=on (AMD)."));
+	} else if (!f.remapping) {
+		blocked = true;
+		out.push_back(finding(
+			"remapping-off",
+			cmdline_has(f.cmdline, "intremap=off")
+				? "Interrupt remapping is off: intremap=off is on the kernel "
+				  "command line."
+				: "Interrupt remapping is off: no IR- interrupt chip is in "
+				  "/proc/interrupts.",
+			"Remove intremap=off; dmesg says why remapping was not enabled "
+			"(DMAR-IR or AMD-Vi lines)."));
+	}
+	if (cmdline_has(f.cmdline, "intremap=nopost")) {
+		blocked = true;
+		out.push_back(
+			finding("intremap-nopost",
+				"Posting is off: intremap=nopost is on the kernel command line.",
+				"Remove intremap=nopost."));
+	}
+	if (f.iommu == "amd" && cmdline_has(f.cmdline, "amd_iommu_intr=legacy")) {
+		blocked = true;
+		out.push_back(
+			finding("amd-iommu-intr-legacy",
+				"Posting is off: amd_iommu_intr=legacy is on the kernel command "
+				"line.",
+				"Remove amd_iommu_intr=legacy (or set amd_iommu_intr=vapic)."));
+	}
+	if (!f.iommu.empty() && f.remapping && !f.posting_cap) {
+		blocked = true;
+		if (f.iommu == "intel")
+			out.push_back(finding(
+				"no-posting-capability",
+				"Interrupt remapping has no posting capability: " + f.posting_unit +
+					" does not set VT-d cap.PI (bit 59).",
+				"Posting needs an IOMMU with posted interrupts (VT-d PI); an "
+				"emulated IOMMU, and many client parts, have none. Interrupts are "
+				"remapped through the host instead."));
+		else
+			out.push_back(finding(
+				"no-posting-capability",
+				"Interrupt remapping has no posting capability: " + f.posting_unit +
+					" does not offer AMD-Vi guest virtual APIC (GASup).",
+				"Posting needs an IOMMU with GA support; interrupts are remapped "
+				"through the host instead."));
+	}
+	if (f.kvm_module.empty()) {
+		blocked = true;
+		out.push_back(finding("no-kvm", "Neither kvm_intel nor kvm_amd is loaded.",
+				      "Load the one for this CPU."));
+	} else if (off(f.apicv)) {
+		blocked = true;
+		out.push_back(finding(
+			"apicv-off",
+			f.kvm_module == "kvm_intel"
+				? "KVM's APICv is off (kvm_intel.enable_apicv=N): it cannot post."
+				: "KVM's AVIC is off (kvm_amd.avic=0): it cannot post.",
+			f.kvm_module == "kvm_intel"
+				? "Load kvm_intel with enable_apicv=1."
+				: "Load kvm_amd with avic=1 (off by default on many kernels)."));
+	}
+	if (off(f.device_posted_irqs)) {
+		blocked = true;
+		out.push_back(finding("device-posting-off",
+				      "KVM posts no device interrupt "
+				      "(kvm.enable_device_posted_irqs=N).",
+				      "Load kvm with enable_device_posted_irqs=1."));
+	}
+	if (f.allow_unsafe_interrupts == "Y")
+		out.push_back(
+			finding("unsafe-interrupts",
+				"vfio_iommu_type1.allow_unsafe_interrupts=Y: VFIO takes devices "
+				"even without "
+				"interrupt remapping, where a device can inject any interrupt into "
+				"the host.",
+				"Remove allow_unsafe_interrupts once interrupt remapping works."));
+	*can_post = !blocked;
+	return out;
+}
+
+// "vfio-msi[0](0000:00:02.0)" -> device and "msi 0"; another producer's
+// name is kept whole.
+void name_vector(VectorReport *v, const std::string &name)
+{
+	size_t lb = name.find('['), rb = name.find(']'), lp = name.find('(');
+	std::string kind = name.substr(0, std::min(lb, lp));
+
+	if (lp != std::string::npos && name.back() == ')')
+		v->device = name.substr(lp + 1, name.size() - lp - 2);
+	else
+		v->device = name.empty() ? "irq " + std::to_string(v->irq) : name;
+	if (kind.compare(0, 5, "vfio-") == 0 && lb != std::string::npos && rb != std::string::npos)
+		v->vector = kind.substr(5) + " " + name.substr(lb + 1, rb - lb - 1);
+	else
+		v->vector = kind;
+}
+
+void json_string(std::ostringstream &o, const std::string &s)
+{
+	o << '"';
+	for (char c : s) {
+		if (c == '"' || c == '\\')
+			o << '\\' << c;
+		else if ((unsigned char)c < 0x20)
+			o << "\\u00"
+			  << "0123456789abcdef"[(c >> 4) & 0xf] << "0123456789abcdef"[c & 0xf];
+		else
+			o << c;
+	}
+	o << '"';
+}
+
+void json_findings(std::ostringstream &o, const std::vector<Finding> &v)
+{
+	o << '[';
+	for (size_t i = 0; i < v.size(); i++) {
+		o << (i ? ", " : "") << "{\"id\": ";
+		json_string(o, v[i].id);
+		o << ", \"sentence\": ";
+		json_string(o, v[i].sentence);
+		o << ", \"fix\": ";
+		json_string(o, v[i].fix);
+		o << '}';
+	}
+	o << ']';
+}
+
+} // namespace
+
+std::vector<Member> parse_members(const std::vector<std::string> &lines)
+{
+	std::vector<Member> out;
+
+	for (const std::string &l : lines) {
+		Member m;
+
+		m.token = field(l, "token");
+		m.object = field(l, "producer");
+		if (m.object.empty())
+			m.object = field(l, "consumer");
+		m.irq = std::atoi(field(l, "irq").c_str());
+		m.connected = field(l, "state") == "connected";
+		m.via = field(l, "via");
+		m.pid = std::atoi(field(l, "pid").c_str());
+		m.comm = unescape(field(l, "comm"));
+		out.push_back(m);
+	}
+	return out;
+}
+
+HostFacts read_host()
+{
+	HostFacts f;
+
+	if (!sysfs_line("/sys/module/irqbypass/version").empty()) {
+		f.manager = "ours";
+		f.manager_version = sysfs_line("/sys/module/irqbypass/version");
+	} else {
+		f.manager = exists("/sys/module/irqbypass") ? "stock" : "none";
+	}
+	f.debugfs = f.manager == "ours" &&
+		    access((std::string(kDebugfs) + "producers").c_str(), R_OK) == 0;
+
+	f.posting_cap = true;
+	for (const std::string &unit : dir_entries("/sys/class/iommu")) {
+		std::string dir = "/sys/class/iommu/" + unit;
+		unsigned long long reg = 0;
+		bool can = false;
+
+		if (unit.compare(0, 4, "dmar") == 0) {
+			f.iommu = "intel";
+			can = unit_register(dir + "/intel-iommu/cap", &reg) && (reg >> 59 & 1);
+		} else if (unit.compare(0, 4, "ivhd") == 0) {
+			f.iommu = "amd";
+			can = unit_register(dir + "/amd-iommu/features", &reg) && (reg >> 7 & 1);
+		} else {
+			continue;
+		}
+		if (!can && f.posting_cap) {
+			f.posting_cap = false;
+			f.posting_unit = unit;
+		}
+	}
+	if (f.iommu.empty())
+		f.posting_cap = false;
+	for (const std::string &l : file_lines("/proc/interrupts"))
+		if (l.find(" IR-") != std::string::npos)
+			f.remapping = true;
+	f.cmdline = sysfs_line("/proc/cmdline");
+	f.release = sysfs_line("/proc/sys/kernel/osrelease");
+
+	if (exists("/sys/module/kvm_intel")) {
+		f.kvm_module = "kvm_intel";
+		f.apicv = sysfs_line("/sys/module/kvm_intel/parameters/enable_apicv");
+	} else if (exists("/sys/module/kvm_amd")) {
+		f.kvm_module = "kvm_amd";
+		f.apicv = sysfs_line("/sys/module/kvm_amd/parameters/avic");
+	}
+	f.device_posted_irqs = sysfs_line("/sys/module/kvm/parameters/enable_device_posted_irqs");
+	f.allow_unsafe_interrupts =
+		sysfs_line("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
+
+	if (f.debugfs) {
+		f.producers = parse_members(file_lines(std::string(kDebugfs) + "producers"));
+		f.consumers = parse_members(file_lines(std::string(kDebugfs) + "consumers"));
+	}
+	for (const Member &p : f.producers)
+		f.irq_names.emplace_back(p.irq, irq_name(p.irq));
+	return f;
+}
+
+Report diagnose(const HostFacts &f)
+{
+	Report r;
+
+	r.manager = f.manager;
+	r.manager_version = f.manager_version;
+	r.host = host_findings(f, &r.host_can_post);
+
+	for (const Member &p : f.producers) {
+		VectorReport v;
+		const Member *c = nullptr;
+
+		v.irq = p.irq;
+		v.token = p.token;
+		name_vector(&v, lookup(f.irq_names, p.irq));
+		for (const Member &m : f.consumers)
+			if (m.token == p.token)
+				c = &m;
+		v.paired = c && c->connected;
+		if (c) {
+			v.vmm = "pid " + std::to_string(c->pid) + " (" + c->comm + ")";
+			v.consumer = c->via == kKvmAddProducer ? "kvm" : c->via;
+		}
+
+		if (!c && !r.host_can_post && !f.kvm_module.empty() && at_least(f.release, 6, 10)) {
+			v.path = "not paired";
+			v.reasons.push_back(finding(
+				"kvm-needs-posting",
+				"KVM registers no IRQ bypass consumer on a host that cannot post "
+				"(kernels since 6.10): this vector is remapped through the host.",
+				"See why the host cannot post, above."));
+			for (const Finding &h : r.host)
+				if (h.id != "unsafe-interrupts" && h.id != "stock-manager")
+					v.reasons.push_back(h);
+		} else if (!v.paired) {
+			v.path = "not paired";
+			v.reasons.push_back(finding(
+				"not-paired",
+				"No consumer holds this vector's eventfd: the VMM has not made it "
+				"a "
+				"KVM irqfd, or its registration was refused.",
+				"Check that the VMM assigns an irqfd to the vector (QEMU does once "
+				"the guest enables it); a refusal is logged as \"irqbypass: ... "
+				"refused: token ... held by ...\"."));
+		} else if (v.consumer != "kvm") {
+			v.path = "paired";
+			v.reasons.push_back(
+				finding("other-consumer",
+					"The consumer is " + v.consumer +
+						", not KVM: it says itself how it delivers.",
+					"See the consumer's documentation or its trace events."));
+		} else if (r.host_can_post) {
+			v.path = "posting-capable";
+		} else {
+			v.path = "remapped";
+			for (const Finding &h : r.host)
+				if (h.id != "unsafe-interrupts" && h.id != "stock-manager")
+					v.reasons.push_back(h);
+		}
+		r.vectors.push_back(v);
+	}
+	return r;
+}
+
+std::string to_text(const Report &r)
+{
+	std::ostringstream o;
+
+	o << "manager: " << r.manager << (r.manager_version.empty() ? "" : " " + r.manager_version)
+	  << "\n";
+	o << "host: "
+	  << (r.host_can_post ? "can post device interrupts to vCPUs"
+			      : "cannot post device interrupts to vCPUs")
+	  << "\n";
+	for (const Finding &h : r.host)
+		o << "  - " << h.sentence << "\n    fix: " << h.fix << "\n";
+	if (r.manager != "ours")
+		return o.str();
+	if (r.vectors.empty())
+		o << "vectors: none registered\n";
+	else
+		o << "vectors:\n";
+	for (const VectorReport &v : r.vectors) {
+		o << "  " << v.device << " " << v.vector << " (irq " << v.irq << "): " << v.path;
+		if (v.paired)
+			o << ", paired with " << (v.consumer == "kvm" ? "KVM" : v.consumer)
+			  << " of " << v.vmm;
+		o << "\n";
+		if (v.path == "posting-capable")
+			o << "    posted to the vCPU its guest route targets; a route to several "
+			     "vCPUs is remapped instead\n";
+		for (const Finding &f : v.reasons)
+			o << "    why: " << f.sentence << "\n    fix: " << f.fix << "\n";
+	}
+	return o.str();
+}
+
+std::string to_json(const Report &r)
+{
+	std::ostringstream o;
+
+	o << "{\"manager\": ";
+	json_string(o, r.manager);
+	o << ", \"manager_version\": ";
+	json_string(o, r.manager_version);
+	o << ", \"host_can_post\": " << (r.host_can_post ? "true" : "false") << ", \"host\": ";
+	json_findings(o, r.host);
+	o << ", \"vectors\": [";
+	for (size_t i = 0; i < r.vectors.size(); i++) {
+		const VectorReport &v = r.vectors[i];
+
+		o << (i ? ", " : "") << "{\"device\": ";
+		json_string(o, v.device);
+		o << ", \"vector\": ";
+		json_string(o, v.vector);
+		o << ", \"irq\": " << v.irq << ", \"token\": ";
+		json_string(o, v.token);
+		o << ", \"paired\": " << (v.paired ? "true" : "false") << ", \"vmm\": ";
+		json_string(o, v.vmm);
+		o << ", \"consumer\": ";
+		json_string(o, v.consumer);
+		o << ", \"path\": ";
+		json_string(o, v.path);
+		o << ", \"reasons\": ";
+		json_findings(o, v.reasons);
+		o << '}';
+	}
+	o << "]}\n";
+	return o.str();
+}
+
+} // namespace irqbypass::doctor

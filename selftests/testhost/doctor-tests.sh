@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# In a freshly booted test host, on any Debian kernel: irqbypass-doctor's
+# verdicts (its --json), with the stock manager, then with ours under the
+# stock kvm and vfio-pci, paired with KVM and with kvm-consumer, and its
+# answers to bad input. Documentation/troubleshooting.md. TAP.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib.sh"
+build=$(build_dir)
+mods=$(mods_dir)
+doctor=$build/harness/irqbypass-doctor
+vmm=$build/harness/irqbypass-vmm
+out=$(mktemp -d)
+n=0
+failed=0
+
+# check DESCRIPTION COMMAND...: one TAP line.
+check() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $desc"; else echo "not ok $n $desc"; failed=1; fi
+}
+
+# Checks JSON report $1 with the Python expression $2 over r (the report)
+# and v (its vectors); prints the report if it does not hold.
+holds() {
+	python3 - "$1" "$2" <<'EOF' || { sed 's/^/# /' "$1"; return 1; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = r["vectors"]
+ids = [h["id"] for h in r["host"]]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+EOF
+}
+
+# Kernels since 6.10: the stock KVM registers no consumer without posting.
+kvm_pairs=1
+case $(uname -r) in
+6.[0-9].* | 6.[0-9]-*) ;;
+*) kvm_pairs=0 ;;
+esac
+
+kvm=kvm_intel
+grep -qw svm /proc/cpuinfo && kvm=kvm_amd
+edu=$(for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
+done | head -n 1)
+
+echo "1..8"
+modprobe "$kvm"
+modprobe vfio-pci
+check "the stock manager: the doctor runs" sh -c "'$doctor' --json > '$out/stock.json'"
+check "the stock manager: host checks only, said first; no posting capability (emulated VT-d)" \
+	holds "$out/stock.json" 'r["manager"] == "stock" and ids[0] == "stock-manager" and "no-posting-capability" in ids and not r["host_can_post"] and v == []'
+check "the stock manager: the text says per-vector answers need this manager" \
+	sh -c "'$doctor' | grep -q \"Per-vector answers need this project's manager\""
+modprobe -r "$kvm" vfio_pci vfio_pci_core irqbypass
+
+"$top/selftests/testhost/load-stock.sh" "$mods/irqbypass/irqbypass.ko" > /dev/null
+"$vmm" --bdf "$edu" --gsi 40 --then "$doctor --json > $out/kvm.json" > /dev/null || true
+if [ $kvm_pairs = 1 ]; then
+	check "stock vfio-pci and KVM through ours: remapped, no posting capability" \
+		holds "$out/kvm.json" 'r["manager"] == "ours" and len(v) == 1 and v[0]["device"] == "'"$edu"'" and v[0]["vector"] == "msi 0" and v[0]["paired"] and v[0]["consumer"] == "kvm" and v[0]["vmm"].endswith("(irqbypass-vmm)") and v[0]["path"] == "remapped" and v[0]["reasons"][0]["id"] == "no-posting-capability"'
+else
+	check "stock vfio-pci and KVM through ours: KVM ($(uname -r)) needs posting to pair" \
+		holds "$out/kvm.json" 'r["manager"] == "ours" and len(v) == 1 and v[0]["device"] == "'"$edu"'" and not v[0]["paired"] and v[0]["path"] == "not paired" and v[0]["reasons"][0]["id"] == "kvm-needs-posting" and v[0]["reasons"][1]["id"] == "no-posting-capability"'
+fi
+
+insmod "$mods/kvm-consumer/kvm_consumer.ko"
+"$vmm" --bdf "$edu" --gsi 41 --kvm-consumer --then "$doctor --json > $out/kc.json" > /dev/null || true
+check "stock vfio-pci and kvm-consumer: paired with a consumer other than KVM" \
+	holds "$out/kc.json" 'len(v) == 1 and v[0]["paired"] and v[0]["consumer"] == "kc_add_producer" and v[0]["path"] == "paired" and v[0]["reasons"][0]["id"] == "other-consumer"'
+rmmod kvm_consumer
+
+umount /sys/kernel/debug
+status=0
+"$doctor" --json > "$out/nodebugfs.json" || status=$?
+mount -t debugfs debugfs /sys/kernel/debug
+check "no debugfs: said, and exit 1" \
+	sh -c "test $status = 1 && grep -q '\"id\": \"no-debugfs\"' '$out/nodebugfs.json'"
+
+status=0
+setpriv --reuid=65534 --regid=65534 --clear-groups "$doctor" 2> "$out/err" || status=$?
+check "not root: a clear message and exit 1" \
+	sh -c "test $status = 1 && grep -q 'needs root' '$out/err'"
+
+status=0
+"$doctor" --watch 2> "$out/err" || status=$?
+check "an unknown option: usage and exit 2" \
+	sh -c "test $status = 2 && grep -q 'unrecognized option' '$out/err'"
+exit $failed
