@@ -116,6 +116,7 @@ check-testhost: modules harness selftests ## the harness suites in the qemu test
 	$(TESTHOST) -- selftests/testhost/participant-tests.sh
 	$(TESTHOST) -- selftests/testhost/dkms-tests.sh
 	$(TESTHOST) -- selftests/testhost/doctor-tests.sh
+	$(TESTHOST) -- selftests/testhost/oneliner-tests.sh
 	KDIR=$(KDIR) selftests/bench/run.sh smoke
 
 bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
