@@ -99,15 +99,8 @@ check-kunit: linux-source ## KUnit suites and kvm-consumer's selftest in UML (KA
 harness: ## the C++/BPF harness: library, tools, GoogleTest suites, in BUILD/harness
 	$(MAKE) -C harness OUT=$(BUILD)/harness
 
-selftests: ## the kselftest-harness tests of the char devices, in BUILD/selftests
-	selftests/lib.sh compile_selftest selftests/kvm-consumer/kvm_consumer_test.c \
-		$(BUILD)/selftests/kvm_consumer_test
-	selftests/lib.sh compile_selftest selftests/vfio-platform-producer/forwarding_test.c \
-		$(BUILD)/selftests/forwarding_test
-	selftests/lib.sh compile_selftest selftests/kvm-consumer/posting_test.c \
-		$(BUILD)/selftests/posting_test
-	selftests/lib.sh compile_selftest selftests/vfio-platform-producer/storm_test.c \
-		$(BUILD)/selftests/storm_test
+selftests: ## the kselftest programs of selftests/kselftests.list, in BUILD/selftests
+	selftests/lib.sh build_kselftests $(BUILD)/selftests
 
 TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 

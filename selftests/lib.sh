@@ -35,6 +35,48 @@ compile_selftest() {
 		-I"$top/include/uapi" -I"$top/selftests/include" -o "$2" "$1"
 }
 
+# The kselftest programs: the lines of selftests/kselftests.list without
+# its comments, each "source needs uml testhost" (columns described there).
+kselftests() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/selftests/kselftests.list"
+}
+
+# The name of kselftest program $1 (its source): the file it is built to.
+kselftest_name() {
+	basename "$1" .c
+}
+
+# Compiles every kselftest program into directory $1.
+build_kselftests() {
+	kselftests | while read -r src needs uml testhost; do
+		compile_selftest "$top/selftests/$src" "$1/$(kselftest_name "$src")" ||
+			exit 1
+	done
+}
+
+# Runs kselftest program $2 (its path) the way $1 says, a uml or testhost
+# column of the list: once per run, with that run's environment. Every run
+# is made; false if any failed.
+run_kselftest() {
+	local runs=$1 prog=$2 run status=0
+	for run in $(echo "$runs" | tr ';' ' '); do
+		if [ "$run" = - ]; then
+			"$prog" < /dev/null || status=1
+		else
+			env $(echo "$run" | tr , ' ') "$prog" < /dev/null || status=1
+		fi
+	done
+	return $status
+}
+
+# True if every module of $1 (',' between them) is loaded.
+modules_loaded() {
+	local m
+	for m in $(echo "$1" | tr , ' '); do
+		[ -e "/sys/module/$m" ] || return 1
+	done
+}
+
 # Prints the lines of file $1 that are kernel bug reports; false if none.
 splats() {
 	grep -aE "$SPLAT_PATTERN" "$1"
