@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # In the test host: the reference participants, against the stock ones and
-# together: kvm-consumer's char-device test, then the harness suites for
-# kvm-consumer (with the stock vfio-pci), vfio-pci-producer (alone and with
-# the stock KVM), the two reference participants paired, and
-# vfio-platform-producer on the interrupt controller model's lines; last,
-# the randomized storm over all of them.
+# together: the kselftest programs of selftests/kselftests.list (the
+# participants' char devices, forwarding and posting on the interrupt
+# controller model's lines, the randomized storm over all of them), then
+# the harness suites for kvm-consumer (with the stock vfio-pci),
+# vfio-pci-producer (alone and with the stock KVM), the two reference
+# participants paired, and vfio-platform-producer on the model's lines.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
@@ -22,15 +23,13 @@ VPP_MODULE=$top/vfio-pci-producer/vfio_pci_producer.ko
 VPLP_MODULE=$top/vfio-platform-producer/vfio_platform_producer.ko
 export VPP_MODULE VPLP_MODULE
 status=0
-"$build/selftests/kvm_consumer_test" || status=1
-FWD_CYCLES=1000 "$build/selftests/forwarding_test" || status=1
-POST_CYCLES=1000 "$build/selftests/posting_test" || status=1
+while read -r src needs uml testhost; do
+	run_kselftest "$testhost" "$build/selftests/$(kselftest_name "$src")" || status=1
+done <<EOF
+$(kselftests)
+EOF
 for t in kvm_consumer_test vfio_pci_producer_test reference_pair_test \
 	vfio_platform_producer_test; do
 	"$build/harness/$t" --gtest_color=no || status=1
-done
-# The randomized storm: make check's two fixed seeds (STORM_SEED replays).
-for seed in 1 2; do
-	STORM_SEED=$seed "$build/selftests/storm_test" || status=1
 done
 exit $status
