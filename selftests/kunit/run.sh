@@ -82,15 +82,8 @@ build_modules "$mods_efd" "$build/uml-modules-eventfd.log" IRQBYPASS_DIRS=irqbyp
 	IRQBYPASS_FEATURES="$("$top/scripts/kernel-features.sh" "$src") $efd_api" \
 	NOSTDINC_FLAGS="-nostdinc -I$efd_include"
 
-# The user-space tests of the participants, run in UML by the init.
-selftest=$build/selftests/kvm_consumer_test
-compile_selftest "$top/selftests/kvm-consumer/kvm_consumer_test.c" "$selftest"
-fwdtest=$build/selftests/forwarding_test
-compile_selftest "$top/selftests/vfio-platform-producer/forwarding_test.c" "$fwdtest"
-posttest=$build/selftests/posting_test
-compile_selftest "$top/selftests/kvm-consumer/posting_test.c" "$posttest"
-stormtest=$build/selftests/storm_test
-compile_selftest "$top/selftests/vfio-platform-producer/storm_test.c" "$stormtest"
+# The kselftest programs (selftests/kselftests.list), run in UML by the init.
+build_kselftests "$build/selftests"
 
 # With uml-xstate.patch, UML keeps only the SSE part of a process's vector
 # state on hosts with AVX-512/AMX, so glibc in UML must not pick its AVX
@@ -172,8 +165,7 @@ run_api() {
 		suites=$(( suites + 0x$size / 8 ))
 	done
 	sed -e "s|@API@|$api|g" -e "s|@MODS@|$dir|g" -e "s|@OUT@|$o|g" \
-	    -e "s|@SELFTEST@|$selftest|g" -e "s|@FWDTEST@|$fwdtest|g" \
-	    -e "s|@POSTTEST@|$posttest|g" -e "s|@STORMTEST@|$stormtest|g" \
+	    -e "s|@TOP@|$top|g" -e "s|@SELFTESTS@|$build/selftests|g" \
 	    -e "s|@SUITES@|$((suites + 1))|g" "$here/uml-init.sh" > "$o/init"
 
 	say "booting UML: the $api API"

@@ -4,13 +4,15 @@
 # PID 1 of the UML test kernel (run.sh fills in the @...@ values): loads
 # the manager and its KUnit modules, built for one API generation (@API@:
 # token, the 6.1 kernel's own, or eventfd, v6.17+); with the token API also
-# kvm-consumer, the model and their suites, and runs the participants'
-# user-space tests. Then checks from user space what the suites leave
-# behind, reported as one more KTAP suite, irqbypass_uml.
+# kvm-consumer, the model and their suites, and runs the kselftest programs
+# of selftests/kselftests.list. Then checks from user space what the suites
+# leave behind, reported as one more KTAP suite, irqbypass_uml.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 api=@API@
 mods=@MODS@
 out=@OUT@
+top=@TOP@
+selftests=@SELFTESTS@
 tr=/sys/kernel/tracing
 dbg=/sys/kernel/debug/irqbypass
 
@@ -18,6 +20,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs $tr
+. $top/selftests/lib.sh
 
 kmsg() { echo "$*" > /dev/kmsg; }
 
@@ -62,12 +65,10 @@ if [ $api = token ]; then
 	insmod $mods/selftests/irqchip-model/irqchip_model.ko
 	insmod $mods/selftests/irqchip-model/tests/irqchip_model_kunit.ko
 	rmmod kvm_consumer_kunit irqchip_model_kunit
-	@SELFTEST@ > $out/kvm_consumer_test.log 2>&1
-	echo $? > $out/kvm_consumer_test.status
 fi
 rmmod irqbypass_kunit irqbypass_failslab_kunit irqbypass_kunit_helpers
 
-# What the suites left, before the untraced forwarding test adds to it.
+# What the suites left, before the untraced kselftests add to it.
 cat $tr/trace > $out/trace.txt
 cat $tr/per_cpu/cpu0/stats > $out/trace-stats.txt
 for f in producers consumers pairs tokens stats latency; do
@@ -76,13 +77,13 @@ done
 
 if [ $api = token ]; then
 	insmod $mods/vfio-platform-producer/vfio_platform_producer.ko
-	@FWDTEST@ > $out/forwarding_test.log 2>&1
-	echo $? > $out/forwarding_test.status
-	@POSTTEST@ > $out/posting_test.log 2>&1
-	echo $? > $out/posting_test.status
-	# The randomized storm, with make check's two fixed seeds.
-	{ STORM_SEED=1 @STORMTEST@ && STORM_SEED=2 @STORMTEST@; } > $out/storm_test.log 2>&1
-	echo $? > $out/storm_test.status
+	while read -r src needs uml testhost; do
+		name=$(kselftest_name $src)
+		run_kselftest "$uml" $selftests/$name > $out/$name.log 2>&1
+		echo $? > $out/$name.status
+	done <<-EOF
+	$(kselftests)
+	EOF
 	rmmod vfio_platform_producer
 	cat /sys/kernel/debug/irqchip-model/*/lines > $out/irqchip-model-lines.txt
 	for f in producers consumers pairs; do
@@ -113,11 +114,14 @@ check trace_complete grep -qx "overrun: 0" $out/trace-stats.txt
 check trace_matches_counters test "$(count 'irqbypass_connect: .* ret=0 ')" = "$(stat_of connected)" -a "$(count 'irqbypass_disconnect: ')" = "$(stat_of disconnected)"
 check trace_names_failed_step test "$(count 'irqbypass_connect_fail: .*step=add_consumer')" = "$(stat_of failed_add_consumer)" -a "$(count 'irqbypass_connect_fail: .*step=add_producer')" = "$(stat_of failed_add_producer)"
 if [ $api = token ]; then
-	check kvm_consumer_selftest test "$(cat $out/kvm_consumer_test.status)" = 0
+	# One per kselftest program, named as it was before the list.
+	while read -r src rest; do
+		name=$(kselftest_name $src)
+		check ${name%_test}_selftest test "$(cat $out/$name.status)" = 0
+	done <<-EOF
+	$(kselftests)
+	EOF
 	check kvm_consumer_unloaded test ! -e /sys/module/kvm_consumer
-	check forwarding_selftest test "$(cat $out/forwarding_test.status)" = 0
-	check posting_selftest test "$(cat $out/posting_test.status)" = 0
-	check storm_selftest test "$(cat $out/storm_test.status)" = 0
 	check vfio_platform_producer_unloaded test ! -e /sys/module/vfio_platform_producer
 	check debugfs_empty_after_forwarding sh -c "! grep . $out/after-forwarding.txt"
 	check irqchip_model_lines_left_clean sh -c "test \$(grep -c . $out/irqchip-model-lines.txt) = 12 && ! grep -Eq 'asserted=1|pending=1|active=1|forwarded=1|posted=1|burst_left=[1-9]' $out/irqchip-model-lines.txt"
