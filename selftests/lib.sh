@@ -27,12 +27,14 @@ mods_dir() {
 	fi
 }
 
-# Compiles kselftest-harness test $1 (a .c file) into $2.
+# Compiles kselftest-harness test $1 (a .c file) into $2, linked with the
+# library the programs share, selftests/lib.
 compile_selftest() {
 	unpack_linux_source
 	mkdir -p "$(dirname "$2")"
 	${CC:-gcc} -O2 -Wall -Werror -I"$(linux_src)/tools/testing/selftests" \
-		-I"$top/include/uapi" -I"$top/selftests/include" -o "$2" "$1"
+		-I"$top/include/uapi" -I"$top/selftests/lib/include" -o "$2" "$1" \
+		"$top"/selftests/lib/*.c
 }
 
 # The kselftest programs: the lines of selftests/kselftests.list without

@@ -23,7 +23,8 @@
 
 #include <irqbypass/kvm_consumer.h>
 
-#include "bypass_util.h"
+#include <libbypass/debugfs.h>
+
 #include "kselftest_harness.h"
 
 #define DEV "/dev/kvm-consumer"

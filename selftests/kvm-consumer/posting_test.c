@@ -17,13 +17,18 @@
  * loaded, debugfs mounted, and root. Runs in UML and in the test host;
  * POST_CYCLES (default 200) sets the storms' cycles.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 
 #include <irqbypass/kvm_consumer.h>
 
-#include "bypass_util.h"
+#include <libbypass/irqchip_model.h>
+#include <libbypass/platform_producer.h>
+#include <libbypass/vfio_irq.h>
+
 #include "kselftest_harness.h"
 
 #define POSTING		"irqchip-model.1"

@@ -12,11 +12,17 @@
  * Needs irqbypass, irqchip_model, vfio_platform_producer and kvm_consumer
  * loaded, debugfs mounted, and root. Runs in UML and in the test host.
  */
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 
 #include <irqbypass/kvm_consumer.h>
 
-#include "bypass_util.h"
+#include <libbypass/debugfs.h>
+#include <libbypass/irqchip_model.h>
+#include <libbypass/platform_producer.h>
+#include <libbypass/vfio_irq.h>
+
 #include "kselftest_harness.h"
 
 #define DEVICE		"irqchip-model.0"

@@ -25,13 +25,20 @@
  * test host.
  */
 #define _GNU_SOURCE		/* pthread_tryjoin_np() */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <irqbypass/kvm_consumer.h>
 
-#include "bypass_util.h"
+#include <libbypass/assert.h>
+#include <libbypass/debugfs.h>
+#include <libbypass/irqchip_model.h>
+#include <libbypass/platform_producer.h>
+#include <libbypass/vfio_irq.h>
+
 #include "kselftest_harness.h"
 
 #define NDEVS		2
