@@ -23,6 +23,7 @@
 
 #include <irqbypass/kvm_consumer.h>
 
+#include <libbypass/assert.h>
 #include <libbypass/debugfs.h>
 
 #include "kselftest_harness.h"
@@ -94,8 +95,8 @@ static void signal_fd(int fd)
 {
 	uint64_t one = 1;
 
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		abort();
+	util_check(write(fd, &one, sizeof(one)) == sizeof(one), "signal eventfd %d",
+		   fd);
 }
 
 FIXTURE(vm) {

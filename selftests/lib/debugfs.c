@@ -29,8 +29,7 @@ long long kv_field(const char *path, int index, const char *key)
 	FILE *f = fopen(path, "r");
 	int n = 0;
 
-	if (!f)
-		util_fail("%s: %s", path, strerror(errno));
+	util_check(f, "open %s", path);
 	snprintf(want, sizeof(want), " %s=", key);
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, want);
@@ -52,16 +51,19 @@ long long kv_field(const char *path, int index, const char *key)
 long long manager_stat(const char *key)
 {
 	const char *path = "/sys/kernel/debug/irqbypass/stats";
-	char line[128];
+	char line[128], *end;
 	FILE *f = fopen(path, "r");
 	size_t len = strlen(key);
+	long long v;
 
-	if (!f)
-		util_fail("%s: %s", path, strerror(errno));
+	util_check(f, "open %s", path);
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, key, len) && line[len] == ' ') {
 			fclose(f);
-			return strtoll(line + len, NULL, 10);
+			v = strtoll(line + len, &end, 10);
+			if (end == line + len)
+				util_fail("%s: %s is not a number", path, key);
+			return v;
 		}
 	}
 	fclose(f);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <libbypass/assert.h>
 #include <libbypass/debugfs.h>
@@ -21,6 +19,5 @@ void model_ctl(const char *device, const char *cmd, int line, const char *args)
 
 	snprintf(path, sizeof(path), MODEL_DEBUGFS "%s/ctl", device);
 	snprintf(buf, sizeof(buf), "%s %d %s", cmd, line, args);
-	if (write_str(path, buf))
-		util_fail("%s: \"%s\": %s", path, buf, strerror(errno));
+	util_check(!write_str(path, buf), "write \"%s\" to %s", buf, path);
 }

@@ -18,6 +18,7 @@
 
 #include <irqbypass/kvm_consumer.h>
 
+#include <libbypass/assert.h>
 #include <libbypass/debugfs.h>
 #include <libbypass/irqchip_model.h>
 #include <libbypass/platform_producer.h>
@@ -180,8 +181,7 @@ static void deassign(int vm, int fd)
 {
 	struct kvm_irqfd d = { .fd = fd, .gsi = GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN };
 
-	if (ioctl(vm, KC_IRQFD, &d))
-		abort();
+	util_check(!ioctl(vm, KC_IRQFD, &d), "deassign the irqfd of eventfd %d", fd);
 }
 
 /* The irqfd first, then the trigger: forwarded all the same. */

@@ -85,8 +85,7 @@ static struct kc_gsi_state gsi_state(int vm, int gsi)
 {
 	struct kc_gsi_state st = { .gsi = gsi };
 
-	if (ioctl(vm, KC_GET_GSI_STATE, &st))
-		util_fail("KC_GET_GSI_STATE %d: %s", gsi, strerror(errno));
+	util_check(!ioctl(vm, KC_GET_GSI_STATE, &st), "KC_GET_GSI_STATE gsi %d", gsi);
 	return st;
 }
 
@@ -123,8 +122,8 @@ static void set_routes(int vm, unsigned int *seed)
 		}
 		t.hdr.nr++;
 	}
-	if (ioctl(vm, KC_SET_GSI_ROUTING, &t))
-		util_fail("KC_SET_GSI_ROUTING: %s", strerror(errno));
+	util_check(!ioctl(vm, KC_SET_GSI_ROUTING, &t), "KC_SET_GSI_ROUTING, %u routes",
+		   t.hdr.nr);
 }
 
 static int irqfd(struct source *src, bool assign)
@@ -246,8 +245,7 @@ static void quiet_lines(void)
 static void open_vm(void)
 {
 	s.vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
-	if (s.vm < 0)
-		util_fail("/dev/kvm-consumer: %s", strerror(errno));
+	util_check(s.vm >= 0, "open /dev/kvm-consumer");
 	set_routes(s.vm, NULL);
 }
 
@@ -260,8 +258,7 @@ static void close_vm(void)
 {
 	struct kc_vcpu_run run = { .vcpu = VCPU };
 
-	if (ioctl(s.vm, KC_RUN_VCPU, &run))
-		util_fail("KC_RUN_VCPU: %s", strerror(errno));
+	util_check(!ioctl(s.vm, KC_RUN_VCPU, &run), "KC_RUN_VCPU %u", run.vcpu);
 	for (int i = 0; i < NSRC; i++) {
 		s.src[i].guest += guest_books(&s.src[i]);
 		s.src[i].has_irqfd = false;
@@ -272,8 +269,7 @@ static void close_vm(void)
 static void open_dev(int d)
 {
 	s.devfd[d] = open_platform_producer(devices[d]);
-	if (s.devfd[d] < 0)
-		util_fail("the producer of %s: %s", devices[d], strerror(errno));
+	util_check(s.devfd[d] >= 0, "open the producer of %s", devices[d]);
 	for (int i = 0; i < NSRC; i++)
 		if (s.src[i].dev == d)
 			s.src[i].handled_base = producer_line(devices[d], s.src[i].line, "handled");
@@ -306,17 +302,19 @@ static void cycle_dev(int d, bool unbind)
 
 	if (unbind) {
 		for (int i = 0; i < NSRC; i++)
-			if (s.src[i].dev == d && s.src[i].has_unmaskfd &&
-			    set_irqs(s.devfd[d], VFIO_IRQ_SET_DATA_EVENTFD |
-				     VFIO_IRQ_SET_ACTION_UNMASK, s.src[i].line, -1))
-				util_fail("%s: unmask eventfd removal", devices[d]);
+			if (s.src[i].dev == d && s.src[i].has_unmaskfd)
+				util_check(!set_irqs(s.devfd[d], VFIO_IRQ_SET_DATA_EVENTFD |
+						     VFIO_IRQ_SET_ACTION_UNMASK,
+						     s.src[i].line, -1),
+					   "remove the unmask eventfd of %s line %d",
+					   devices[d], s.src[i].line);
 		usleep(20000);
 		take_signals(d);
-		if (write_str(DRIVER "unbind", devices[d]))
-			util_fail("unbind %s", devices[d]);
+		util_check(!write_str(DRIVER "unbind", devices[d]), "unbind %s",
+			   devices[d]);
 		/* Its file still open: every call now fails. */
-		if (unmask_irq(s.devfd[d], 0) != -ENODEV)
-			util_fail("%s unbound, yet its file still works", devices[d]);
+		util_check(unmask_irq(s.devfd[d], 0) == -ENODEV,
+			   "%s unbound, with its file open", devices[d]);
 	}
 	close(s.devfd[d]);
 	if (!unbind)
@@ -411,9 +409,8 @@ static void deliver_all(void)
 		if (!src->has_trigger &&
 		    !set_trigger(s.devfd[src->dev], src->line, src->trigger))
 			src->has_trigger = true;
-		if (unmask_irq(s.devfd[src->dev], src->line))
-			util_fail("unmask %s %d: %s", devices[src->dev], src->line,
-				  strerror(errno));
+		util_check(!unmask_irq(s.devfd[src->dev], src->line), "unmask %s line %d",
+			   devices[src->dev], src->line);
 	}
 	usleep(200000);
 }
