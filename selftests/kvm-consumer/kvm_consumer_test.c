@@ -21,62 +21,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <irqbypass/kvm_consumer.h>
-
 #include <libbypass/assert.h>
 #include <libbypass/debugfs.h>
+#include <libbypass/kvm_consumer.h>
 
 #include "kselftest_harness.h"
-
-#define DEV "/dev/kvm-consumer"
 
 struct table {
 	struct kc_routing_hdr hdr;
 	struct kvm_irq_routing_entry e[8];
 };
-
-static struct kvm_irq_routing_entry msi_route(unsigned int gsi, unsigned int dest,
-					      unsigned int vector)
-{
-	struct kvm_irq_routing_entry e = { .gsi = gsi, .type = KVM_IRQ_ROUTING_MSI };
-
-	e.u.msi.address_lo = 0xfee00000u | dest << 12;
-	e.u.msi.data = vector;
-	return e;
-}
-
-static struct kvm_irq_routing_entry level_route(unsigned int gsi, unsigned int pin)
-{
-	struct kvm_irq_routing_entry e = { .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP };
-
-	e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-	e.u.irqchip.pin = pin;
-	return e;
-}
-
-static int set_routes(int vm, const struct kvm_irq_routing_entry *e, unsigned int nr)
-{
-	struct table t = { .hdr.nr = nr };
-
-	memcpy(t.e, e, nr * sizeof(*e));
-	return ioctl(vm, KC_SET_GSI_ROUTING, &t);
-}
-
-static int irqfd(int vm, int fd, unsigned int gsi, unsigned int flags, int resamplefd)
-{
-	struct kvm_irqfd a = { .fd = fd, .gsi = gsi, .flags = flags, .resamplefd = resamplefd };
-
-	return ioctl(vm, KC_IRQFD, &a);
-}
-
-static struct kc_gsi_state state(int vm, unsigned int gsi)
-{
-	struct kc_gsi_state s = { .gsi = gsi };
-
-	if (ioctl(vm, KC_GET_GSI_STATE, &s))
-		s.flags = ~0u;
-	return s;
-}
 
 static long long read_number(const char *path)
 {
@@ -106,14 +60,14 @@ FIXTURE(vm) {
 
 FIXTURE_SETUP(vm)
 {
-	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31), level_route(5, 5) };
+	struct kvm_irq_routing_entry e[] = { kc_msi_route(40, 1, 0x31), kc_level_route(5, 5) };
 
-	self->vm = open(DEV, O_RDWR);
-	ASSERT_GE(self->vm, 0) TH_LOG("open %s: %s (is kvm_consumer loaded?)", DEV,
-				      strerror(errno));
+	self->vm = kc_open_vm();
+	ASSERT_GE(self->vm, 0) TH_LOG("open %s: %s (is kvm_consumer loaded?)", KC_DEV,
+				      strerror(-self->vm));
 	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_GE(self->efd, 0);
-	ASSERT_EQ(0, set_routes(self->vm, e, 2));
+	ASSERT_EQ(0, kc_set_routes(self->vm, e, 2));
 }
 
 FIXTURE_TEARDOWN(vm)
@@ -124,28 +78,26 @@ FIXTURE_TEARDOWN(vm)
 
 TEST_F(vm, routes_reported)
 {
-	struct kc_gsi_state s = state(self->vm, 40);
+	struct kc_gsi_state s = kc_get_gsi_state(self->vm, 40);
 
 	EXPECT_EQ(KC_GSI_ROUTED, s.flags);
 	EXPECT_EQ(1, s.vcpu);
 	EXPECT_EQ(0x31, s.vector);
 	EXPECT_EQ(-1, s.host_irq);
-	s = state(self->vm, 5);
+	s = kc_get_gsi_state(self->vm, 5);
 	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_LEVEL, s.flags);
-	EXPECT_EQ(0, state(self->vm, 6).flags);
+	EXPECT_EQ(0, kc_get_gsi_state(self->vm, 6).flags);
 }
 
 TEST_F(vm, routing_rejects)
 {
-	struct kvm_irq_routing_entry dup[] = { msi_route(1, 0, 0x30), msi_route(1, 1, 0x31) };
-	struct kvm_irq_routing_entry bad = msi_route(2, 0, 0x30);
+	struct kvm_irq_routing_entry dup[] = { kc_msi_route(1, 0, 0x30), kc_msi_route(1, 1, 0x31) };
+	struct kvm_irq_routing_entry bad = kc_msi_route(2, 0, 0x30);
 	struct table t = { .hdr.nr = KC_MAX_ROUTES + 1 };
 
-	EXPECT_EQ(-1, set_routes(self->vm, dup, 2));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, kc_set_routes(self->vm, dup, 2));
 	bad.u.msi.address_lo = 0x12345000;
-	EXPECT_EQ(-1, set_routes(self->vm, &bad, 1));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, kc_set_routes(self->vm, &bad, 1));
 	EXPECT_EQ(-1, ioctl(self->vm, KC_SET_GSI_ROUTING, &t));
 	EXPECT_EQ(EINVAL, errno);
 	t.hdr.nr = 1;
@@ -155,7 +107,7 @@ TEST_F(vm, routing_rejects)
 	EXPECT_EQ(-1, ioctl(self->vm, KC_SET_GSI_ROUTING, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
 	/* A refused table leaves the old one in place. */
-	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
+	EXPECT_EQ(KC_GSI_ROUTED, kc_get_gsi_state(self->vm, 40).flags);
 	EXPECT_EQ(-1, ioctl(self->vm, _IO('k', 0x7f)));
 	EXPECT_EQ(ENOTTY, errno);
 }
@@ -167,44 +119,37 @@ TEST_F(vm, irqfd_bookkeeping)
 	int closed = eventfd(0, 0);
 
 	close(closed);
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
-	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_IRQFD, state(self->vm, 40).flags);
-	EXPECT_EQ(KC_MODE_NONE, state(self->vm, 40).mode);
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_IRQFD, kc_get_gsi_state(self->vm, 40).flags);
+	EXPECT_EQ(KC_MODE_NONE, kc_get_gsi_state(self->vm, 40).mode);
 
 	/* One irqfd per eventfd and VM, whatever the GSI. */
-	EXPECT_EQ(-1, irqfd(self->vm, self->efd, 40, 0, 0));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, self->efd, 41, 0, 0));
-	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-EBUSY, kc_irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(-EBUSY, kc_irqfd(self->vm, self->efd, 41, 0, 0));
 
-	EXPECT_EQ(-1, irqfd(self->vm, closed, 41, 0, 0));
-	EXPECT_EQ(EBADF, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, devnull, 41, 0, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, other, KC_MAX_ROUTES, 0, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, other, 41, 0x80, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, other, 41, 0, other));
-	EXPECT_EQ(EINVAL, errno) TH_LOG("a resamplefd without the RESAMPLE flag");
-	EXPECT_EQ(-1, irqfd(self->vm, other, 5, KVM_IRQFD_FLAG_RESAMPLE, closed));
-	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-EBADF, kc_irqfd(self->vm, closed, 41, 0, 0));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, devnull, 41, 0, 0));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, other, KC_MAX_ROUTES, 0, 0));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, other, 41, 0x80, 0));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, other, 41, 0, other))
+		TH_LOG("a resamplefd without the RESAMPLE flag");
+	EXPECT_EQ(-EBADF, kc_irqfd(self->vm, other, 5, KVM_IRQFD_FLAG_RESAMPLE, closed));
 
 	/* Deassign, then the eventfd is free again; unknown ones are fine. */
-	EXPECT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
-	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
-	EXPECT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
-	EXPECT_EQ(0, irqfd(self->vm, self->efd, 41, 0, 0));
+	EXPECT_EQ(0, kc_irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(KC_GSI_ROUTED, kc_get_gsi_state(self->vm, 40).flags);
+	EXPECT_EQ(0, kc_irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, kc_irqfd(self->vm, self->efd, 41, 0, 0));
 	close(other);
 	close(devnull);
 }
 
 TEST_F(vm, injections_counted)
 {
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
 	for (int i = 0; i < 3; i++)
 		signal_fd(self->efd);
-	EXPECT_EQ(3, state(self->vm, 40).injections);
+	EXPECT_EQ(3, kc_get_gsi_state(self->vm, 40).injections);
 	/* The irqfd consumed the signals. */
 	uint64_t v;
 
@@ -218,14 +163,14 @@ TEST_F(vm, level_route_resamples)
 	struct pollfd p = { .fd = rfd, .events = POLLIN };
 	uint64_t v;
 
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
 	EXPECT_EQ(KC_GSI_ROUTED | KC_GSI_LEVEL | KC_GSI_IRQFD | KC_GSI_RESAMPLE,
-		  state(self->vm, 5).flags);
+		  kc_get_gsi_state(self->vm, 5).flags);
 	signal_fd(self->efd);
 	ASSERT_EQ(1, poll(&p, 1, 5000)) TH_LOG("no resample after injection");
 	EXPECT_EQ(sizeof(v), read(rfd, &v, sizeof(v)));
-	EXPECT_EQ(1, state(self->vm, 5).injections);
-	EXPECT_EQ(1, state(self->vm, 5).resamples);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 5).injections);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 5).resamples);
 	close(rfd);
 }
 
@@ -240,18 +185,11 @@ TEST_F(vm, pending_signal_at_assign)
 	signal_fd(self->efd);
 	signal_fd(self->efd);
 	signal_fd(self->efd);
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
-	EXPECT_EQ(1, state(self->vm, 40).injections);
-	EXPECT_EQ(2, state(self->vm, 40).coalesced);
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 40).injections);
+	EXPECT_EQ(2, kc_get_gsi_state(self->vm, 40).coalesced);
 	EXPECT_EQ(-EAGAIN, read(self->efd, &v, sizeof(v)) < 0 ? -errno : 0)
 		TH_LOG("the count was consumed");
-}
-
-static int guest_eoi(int vm, uint32_t gsi, uint32_t flags)
-{
-	struct kc_guest_eoi eoi = { .gsi = gsi, .flags = flags };
-
-	return ioctl(vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
 }
 
 /* A guest holding level interrupts: one completion per KC_GUEST_EOI. */
@@ -260,67 +198,67 @@ TEST_F(vm, guest_holds_level_interrupts)
 	int rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	uint64_t v;
 
-	ASSERT_EQ(0, guest_eoi(self->vm, 5, KC_EOI_HOLD));
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
-	EXPECT_EQ(KC_GSI_HOLD, state(self->vm, 5).flags & KC_GSI_HOLD);
+	ASSERT_EQ(0, kc_eoi(self->vm, 5, KC_EOI_HOLD));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 5, KVM_IRQFD_FLAG_RESAMPLE, rfd));
+	EXPECT_EQ(KC_GSI_HOLD, kc_get_gsi_state(self->vm, 5).flags & KC_GSI_HOLD);
 	signal_fd(self->efd);
 	signal_fd(self->efd);
-	EXPECT_EQ(2, state(self->vm, 5).injections);
-	EXPECT_EQ(2, state(self->vm, 5).in_service);
-	EXPECT_EQ(0, state(self->vm, 5).resamples);
+	EXPECT_EQ(2, kc_get_gsi_state(self->vm, 5).injections);
+	EXPECT_EQ(2, kc_get_gsi_state(self->vm, 5).in_service);
+	EXPECT_EQ(0, kc_get_gsi_state(self->vm, 5).resamples);
 	EXPECT_EQ(-EAGAIN, read(rfd, &v, sizeof(v)) < 0 ? -errno : 0);
 
-	EXPECT_EQ(0, guest_eoi(self->vm, 5, 0));
-	EXPECT_EQ(1, state(self->vm, 5).resamples);
-	EXPECT_EQ(1, state(self->vm, 5).in_service);
+	EXPECT_EQ(0, kc_eoi(self->vm, 5, 0));
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 5).resamples);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 5).in_service);
 	ASSERT_EQ(sizeof(v), read(rfd, &v, sizeof(v)));
 	EXPECT_EQ(1, v);
 
 	/* Release: what is in service completes, and the next ones at once. */
-	EXPECT_EQ(0, guest_eoi(self->vm, 5, KC_EOI_RELEASE));
-	for (int i = 0; i < 100 && state(self->vm, 5).in_service; i++)
+	EXPECT_EQ(0, kc_eoi(self->vm, 5, KC_EOI_RELEASE));
+	for (int i = 0; i < 100 && kc_get_gsi_state(self->vm, 5).in_service; i++)
 		usleep(10000);
-	EXPECT_EQ(0, state(self->vm, 5).in_service);
-	EXPECT_EQ(2, state(self->vm, 5).resamples);
-	EXPECT_EQ(0, state(self->vm, 5).flags & KC_GSI_HOLD);
-	EXPECT_EQ(-ENOENT, guest_eoi(self->vm, 5, 0));
+	EXPECT_EQ(0, kc_get_gsi_state(self->vm, 5).in_service);
+	EXPECT_EQ(2, kc_get_gsi_state(self->vm, 5).resamples);
+	EXPECT_EQ(0, kc_get_gsi_state(self->vm, 5).flags & KC_GSI_HOLD);
+	EXPECT_EQ(-ENOENT, kc_eoi(self->vm, 5, 0));
 	close(rfd);
 }
 
 TEST_F(vm, guest_eoi_rejects)
 {
-	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, KC_MAX_ROUTES, 0));
-	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, 5, KC_EOI_HOLD | KC_EOI_RELEASE));
-	EXPECT_EQ(-EINVAL, guest_eoi(self->vm, 5, 1u << 2));
-	EXPECT_EQ(-ENOENT, guest_eoi(self->vm, 5, 0)) TH_LOG("nothing in service");
+	EXPECT_EQ(-EINVAL, kc_eoi(self->vm, KC_MAX_ROUTES, 0));
+	EXPECT_EQ(-EINVAL, kc_eoi(self->vm, 5, KC_EOI_HOLD | KC_EOI_RELEASE));
+	EXPECT_EQ(-EINVAL, kc_eoi(self->vm, 5, 1u << 2));
+	EXPECT_EQ(-ENOENT, kc_eoi(self->vm, 5, 0)) TH_LOG("nothing in service");
 	EXPECT_EQ(-EFAULT, ioctl(self->vm, KC_GUEST_EOI, NULL) ? -errno : 0);
 }
 
 TEST_F(vm, eventfd_closed_tears_down)
 {
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
 	close(self->efd);
 	self->efd = eventfd(0, 0);
-	for (int i = 0; i < 100 && (state(self->vm, 40).flags & KC_GSI_IRQFD); i++)
+	for (int i = 0; i < 100 && (kc_get_gsi_state(self->vm, 40).flags & KC_GSI_IRQFD); i++)
 		usleep(10000);
-	EXPECT_EQ(KC_GSI_ROUTED, state(self->vm, 40).flags);
+	EXPECT_EQ(KC_GSI_ROUTED, kc_get_gsi_state(self->vm, 40).flags);
 }
 
 TEST_F(vm, routes_replaced_under_irqfd)
 {
-	struct kvm_irq_routing_entry e[] = { msi_route(40, 2, 0x45) };
+	struct kvm_irq_routing_entry e[] = { kc_msi_route(40, 2, 0x45) };
 
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
-	ASSERT_EQ(0, set_routes(self->vm, e, 1));
-	EXPECT_EQ(2, state(self->vm, 40).vcpu);
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_set_routes(self->vm, e, 1));
+	EXPECT_EQ(2, kc_get_gsi_state(self->vm, 40).vcpu);
 	signal_fd(self->efd);
-	EXPECT_EQ(1, state(self->vm, 40).injections);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 40).injections);
 	/* No route: the signal is consumed, nothing is injected. */
-	ASSERT_EQ(0, set_routes(self->vm, NULL, 0));
+	ASSERT_EQ(0, kc_set_routes(self->vm, NULL, 0));
 	signal_fd(self->efd);
-	EXPECT_EQ(1, state(self->vm, 40).injections);
-	EXPECT_EQ(1, state(self->vm, 40).dropped);
-	EXPECT_EQ(KC_GSI_IRQFD, state(self->vm, 40).flags);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 40).injections);
+	EXPECT_EQ(1, kc_get_gsi_state(self->vm, 40).dropped);
+	EXPECT_EQ(KC_GSI_IRQFD, kc_get_gsi_state(self->vm, 40).flags);
 }
 
 /*
@@ -332,22 +270,19 @@ TEST_F(vm, resample_loops_refused)
 {
 	int a = self->efd, b = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	int c = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct kvm_irq_routing_entry e[] = { level_route(5, 5), level_route(6, 6) };
+	struct kvm_irq_routing_entry e[] = { kc_level_route(5, 5), kc_level_route(6, 6) };
 
-	ASSERT_EQ(0, set_routes(self->vm, e, 2));
-	EXPECT_EQ(-1, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
-	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
+	ASSERT_EQ(0, kc_set_routes(self->vm, e, 2));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
+	ASSERT_EQ(0, kc_irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
 	/* b's completions would signal a, a's would signal b. */
-	EXPECT_EQ(-1, irqfd(self->vm, b, 6, KVM_IRQFD_FLAG_RESAMPLE, a));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, b, 6, 0, 0)) TH_LOG("a's resamplefd");
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, irqfd(self->vm, c, 6, KVM_IRQFD_FLAG_RESAMPLE, a));
-	EXPECT_EQ(EINVAL, errno) TH_LOG("a's eventfd");
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, b, 6, KVM_IRQFD_FLAG_RESAMPLE, a));
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, b, 6, 0, 0)) TH_LOG("a's resamplefd");
+	EXPECT_EQ(-EINVAL, kc_irqfd(self->vm, c, 6, KVM_IRQFD_FLAG_RESAMPLE, a))
+		TH_LOG("a's eventfd");
 	/* Sharing a resamplefd loops nothing. */
-	EXPECT_EQ(0, irqfd(self->vm, c, 6, KVM_IRQFD_FLAG_RESAMPLE, b));
-	EXPECT_EQ(KC_GSI_IRQFD, state(self->vm, 6).flags & KC_GSI_IRQFD);
+	EXPECT_EQ(0, kc_irqfd(self->vm, c, 6, KVM_IRQFD_FLAG_RESAMPLE, b));
+	EXPECT_EQ(KC_GSI_IRQFD, kc_get_gsi_state(self->vm, 6).flags & KC_GSI_IRQFD);
 	close(b);
 	close(c);
 }
@@ -359,35 +294,32 @@ TEST_F(vm, resample_loops_refused)
  */
 TEST_F(vm, resample_loops_across_vms_refused)
 {
-	struct kvm_irq_routing_entry e[] = { level_route(5, 5) };
+	struct kvm_irq_routing_entry e[] = { kc_level_route(5, 5) };
 	int a = self->efd, b = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	int c = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int vm2 = open(DEV, O_RDWR), vm3 = open(DEV, O_RDWR);
+	int vm2 = kc_open_vm(), vm3 = kc_open_vm();
 
 	ASSERT_GE(vm2, 0);
 	ASSERT_GE(vm3, 0);
-	ASSERT_EQ(0, set_routes(vm2, e, 1));
-	ASSERT_EQ(0, set_routes(vm3, e, 1));
-	ASSERT_EQ(0, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
+	ASSERT_EQ(0, kc_set_routes(vm2, e, 1));
+	ASSERT_EQ(0, kc_set_routes(vm3, e, 1));
+	ASSERT_EQ(0, kc_irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
 	/* A loop of two VMs. */
-	EXPECT_EQ(-1, irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, kc_irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
 	/* A chain, which a third VM would close. */
-	EXPECT_EQ(-1, irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, c));
-	EXPECT_EQ(EINVAL, errno) TH_LOG("b is a's resamplefd");
-	EXPECT_EQ(-1, irqfd(vm3, c, 5, KVM_IRQFD_FLAG_RESAMPLE, a));
-	EXPECT_EQ(EINVAL, errno) TH_LOG("a is an irqfd's eventfd");
+	EXPECT_EQ(-EINVAL, kc_irqfd(vm2, b, 5, KVM_IRQFD_FLAG_RESAMPLE, c))
+		TH_LOG("b is a's resamplefd");
+	EXPECT_EQ(-EINVAL, kc_irqfd(vm3, c, 5, KVM_IRQFD_FLAG_RESAMPLE, a))
+		TH_LOG("a is an irqfd's eventfd");
 	/* Another VM's irqfd on a's eventfd. */
-	EXPECT_EQ(-1, irqfd(vm2, a, 5, 0, 0));
-	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-EBUSY, kc_irqfd(vm2, a, 5, 0, 0));
 	/* Sharing a resamplefd across VMs loops nothing. */
-	EXPECT_EQ(0, irqfd(vm2, c, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
+	EXPECT_EQ(0, kc_irqfd(vm2, c, 5, KVM_IRQFD_FLAG_RESAMPLE, b));
 	/* b stays a resamplefd while c's irqfd completes into it. */
-	ASSERT_EQ(0, irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_DEASSIGN, 0));
-	EXPECT_EQ(-1, irqfd(vm3, b, 5, 0, 0));
-	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, kc_irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(-EINVAL, kc_irqfd(vm3, b, 5, 0, 0));
 	close(vm2);
-	EXPECT_EQ(0, irqfd(vm3, b, 5, 0, 0));
+	EXPECT_EQ(0, kc_irqfd(vm3, b, 5, 0, 0));
 	close(vm3);
 	close(b);
 	close(c);
@@ -432,7 +364,7 @@ TEST_F(vm, consumed_signal_wakes_nobody)
 	pthread_t reader;
 	void *ret;
 
-	ASSERT_EQ(0, irqfd(self->vm, efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, efd, 40, 0, 0));
 	ASSERT_EQ(0, pthread_create(&reader, NULL, blocking_read, arg));
 	usleep(200000);
 	before = switches(arg[1]);
@@ -441,12 +373,12 @@ TEST_F(vm, consumed_signal_wakes_nobody)
 		usleep(2000);
 	}
 	after = switches(arg[1]);
-	EXPECT_EQ(20, state(self->vm, 40).injections);
+	EXPECT_EQ(20, kc_get_gsi_state(self->vm, 40).injections);
 	EXPECT_GE(before, 0);
 	EXPECT_LE(after - before, 1) TH_LOG("the reader woke %lld times",
 					    after - before);
 	/* Without the irqfd the reader takes the next signal. */
-	ASSERT_EQ(0, irqfd(self->vm, efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
 	signal_fd(efd);
 	pthread_join(reader, &ret);
 	EXPECT_EQ(8, (long)ret);
@@ -460,19 +392,18 @@ TEST_F(vm, consumed_signal_wakes_nobody)
  */
 TEST_F(vm, second_priority_waiter_refused)
 {
-	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31) };
-	int vm2 = open(DEV, O_RDWR);
+	struct kvm_irq_routing_entry e[] = { kc_msi_route(40, 1, 0x31) };
+	int vm2 = kc_open_vm();
 
 	ASSERT_GE(vm2, 0);
-	ASSERT_EQ(0, set_routes(vm2, e, 1));
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
-	EXPECT_EQ(-1, irqfd(vm2, self->efd, 40, 0, 0));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_FALSE(state(vm2, 40).flags & KC_GSI_IRQFD);
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
-	EXPECT_EQ(0, irqfd(vm2, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_set_routes(vm2, e, 1));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
+	EXPECT_EQ(-EBUSY, kc_irqfd(vm2, self->efd, 40, 0, 0));
+	EXPECT_FALSE(kc_get_gsi_state(vm2, 40).flags & KC_GSI_IRQFD);
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, kc_irqfd(vm2, self->efd, 40, 0, 0));
 	signal_fd(self->efd);
-	EXPECT_EQ(1, state(vm2, 40).injections);
+	EXPECT_EQ(1, kc_get_gsi_state(vm2, 40).injections);
 	close(vm2);
 }
 
@@ -486,15 +417,14 @@ TEST_F(vm, irqfds_bounded)
 	for (n = 0; n < KC_MAX_IRQFDS; n++) {
 		fds[n] = eventfd(0, EFD_CLOEXEC);
 		ASSERT_GE(fds[n], 0);
-		ASSERT_EQ(0, irqfd(self->vm, fds[n], n % KC_MAX_ROUTES, 0, 0))
+		ASSERT_EQ(0, kc_irqfd(self->vm, fds[n], n % KC_MAX_ROUTES, 0, 0))
 			TH_LOG("irqfd %d: %s", n, strerror(errno));
 	}
 	fds[n] = eventfd(0, EFD_CLOEXEC);
-	EXPECT_EQ(-1, irqfd(self->vm, fds[n], 1, 0, 0));
-	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-ENOSPC, kc_irqfd(self->vm, fds[n], 1, 0, 0));
 	/* One gone, one more fits. */
-	ASSERT_EQ(0, irqfd(self->vm, fds[0], 0, KVM_IRQFD_FLAG_DEASSIGN, 0));
-	EXPECT_EQ(0, irqfd(self->vm, fds[n], 1, 0, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, fds[0], 0, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, kc_irqfd(self->vm, fds[n], 1, 0, 0));
 	for (int i = 0; i <= n; i++)
 		close(fds[i]);
 }
@@ -523,7 +453,7 @@ TEST(vm_memory_charged)
 	ASSERT_EQ(0, write_str(procs, pid));
 	before = read_number(current);
 	for (int i = 0; i < 32; i++)
-		vms[i] = open(DEV, O_RDWR);
+		vms[i] = kc_open_vm();
 	after = read_number(current);
 	for (int i = 0; i < 32; i++)
 		close(vms[i]);
@@ -538,13 +468,13 @@ TEST(vm_memory_charged)
 
 TEST(vm_closed_with_irqfds)
 {
-	int vm = open(DEV, O_RDWR);
+	int vm = kc_open_vm();
 	int fds[16];
 
 	ASSERT_GE(vm, 0);
 	for (int i = 0; i < 16; i++) {
 		fds[i] = eventfd(0, EFD_CLOEXEC);
-		ASSERT_EQ(0, irqfd(vm, fds[i], i, 0, 0));
+		ASSERT_EQ(0, kc_irqfd(vm, fds[i], i, 0, 0));
 	}
 	close(vm);
 	for (int i = 0; i < 16; i++)
@@ -558,7 +488,7 @@ TEST_F(vm, random_malformed_calls)
 	unsigned int seed = 0x1bc0de;
 	int calls = 0, refused = 0;
 
-	ASSERT_EQ(0, irqfd(self->vm, self->efd, 40, 0, 0));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->efd, 40, 0, 0));
 	for (int n = 0; n < 12000; n++) {
 		union {
 			struct table t;
@@ -592,7 +522,7 @@ TEST_F(vm, random_malformed_calls)
 				u.a.flags &= ~KVM_IRQFD_FLAG_DEASSIGN;
 			ret = ioctl(self->vm, KC_IRQFD, &u.a);
 			if (!ret && junk >= 0 && !(u.a.flags & KVM_IRQFD_FLAG_DEASSIGN))
-				irqfd(self->vm, junk, u.a.gsi, KVM_IRQFD_FLAG_DEASSIGN, 0);
+				kc_irqfd(self->vm, junk, u.a.gsi, KVM_IRQFD_FLAG_DEASSIGN, 0);
 			break;
 		case 2:
 			ret = ioctl(self->vm, KC_GET_GSI_STATE, &u.s);
@@ -617,14 +547,14 @@ TEST_F(vm, random_malformed_calls)
 	TH_LOG("%d malformed calls, %d refused", calls, refused);
 
 	/* The VM still routes and injects; restore a known table first. */
-	struct kvm_irq_routing_entry e[] = { msi_route(40, 1, 0x31) };
+	struct kvm_irq_routing_entry e[] = { kc_msi_route(40, 1, 0x31) };
 	uint64_t before;
 
-	ASSERT_EQ(0, set_routes(self->vm, e, 1));
-	before = state(self->vm, 40).injections;
+	ASSERT_EQ(0, kc_set_routes(self->vm, e, 1));
+	before = kc_get_gsi_state(self->vm, 40).injections;
 	signal_fd(self->efd);
-	EXPECT_EQ(before + 1, state(self->vm, 40).injections);
-	EXPECT_TRUE(state(self->vm, 40).flags & KC_GSI_IRQFD);
+	EXPECT_EQ(before + 1, kc_get_gsi_state(self->vm, 40).injections);
+	EXPECT_TRUE(kc_get_gsi_state(self->vm, 40).flags & KC_GSI_IRQFD);
 }
 
 TEST_HARNESS_MAIN

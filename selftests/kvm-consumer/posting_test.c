@@ -17,15 +17,14 @@
  * loaded, debugfs mounted, and root. Runs in UML and in the test host;
  * POST_CYCLES (default 200) sets the storms' cycles.
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 
-#include <irqbypass/kvm_consumer.h>
-
+#include <libbypass/env.h>
 #include <libbypass/irqchip_model.h>
+#include <libbypass/kvm_consumer.h>
 #include <libbypass/platform_producer.h>
 #include <libbypass/vfio_irq.h>
 
@@ -43,40 +42,20 @@ enum route { ROUTE_UNICAST, ROUTE_MULTICAST, ROUTE_NONE };
 
 static int set_route(int vm, enum route r)
 {
-	struct {
-		struct kc_routing_hdr hdr;
-		struct kvm_irq_routing_entry e;
-	} t = { { r != ROUTE_NONE, 0 },
-		{ .gsi = GSI, .type = KVM_IRQ_ROUTING_MSI } };
+	struct kvm_irq_routing_entry e =
+		kc_msi_route(GSI, r == ROUTE_MULTICAST ? 0xff : VCPU, VECTOR);
 
-	t.e.u.msi.address_lo = 0xfee00000u |
-			       ((r == ROUTE_MULTICAST ? 0xff : VCPU) << 12);
-	t.e.u.msi.data = VECTOR;
-	return ioctl(vm, KC_SET_GSI_ROUTING, &t) ? -errno : 0;
+	return kc_set_routes(vm, &e, r != ROUTE_NONE);
 }
 
 static struct kc_gsi_state gsi_state(int vm)
 {
-	struct kc_gsi_state s = { .gsi = GSI };
-
-	if (ioctl(vm, KC_GET_GSI_STATE, &s))
-		s.flags = ~0u;
-	return s;
-}
-
-/* Runs vCPU @vcpu once: the interrupts it delivered, or -errno. */
-static int run_vcpu(int vm, unsigned int vcpu)
-{
-	struct kc_vcpu_run run = { .vcpu = vcpu };
-
-	return ioctl(vm, KC_RUN_VCPU, &run) ? -errno : (int)run.delivered;
+	return kc_get_gsi_state(vm, GSI);
 }
 
 static int irqfd(int vm, int fd, uint32_t flags)
 {
-	struct kvm_irqfd a = { .fd = fd, .gsi = GSI, .flags = flags };
-
-	return ioctl(vm, KC_IRQFD, &a) ? -errno : 0;
+	return kc_irqfd(vm, fd, GSI, flags, 0);
 }
 
 static long long posting(const char *key)
@@ -93,7 +72,7 @@ FIXTURE_SETUP(posted)
 	self->dev = open_platform_producer(POSTING);
 	ASSERT_GE(self->dev, 0) TH_LOG("the producer of %s: %s", POSTING,
 				       strerror(errno));
-	self->vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
+	self->vm = kc_open_vm();
 	ASSERT_GE(self->vm, 0);
 	self->trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_EQ(0, set_route(self->vm, ROUTE_UNICAST));
@@ -123,13 +102,13 @@ TEST_F(posted, delivered_by_vcpu_runs)
 	for (int i = 0; i < ROUNDS; i++) {
 		model_ctl(POSTING, "pulse", LINE, "");
 		ASSERT_TRUE(gsi_state(self->vm).flags & KC_GSI_LATCHED);
-		ASSERT_EQ(0, run_vcpu(self->vm, 0)) TH_LOG("another vCPU's");
-		ASSERT_EQ(1, run_vcpu(self->vm, VCPU));
+		ASSERT_EQ(0, kc_run_vcpu(self->vm, 0)) TH_LOG("another vCPU's");
+		ASSERT_EQ(1, kc_run_vcpu(self->vm, VCPU));
 		ASSERT_FALSE(gsi_state(self->vm).flags & KC_GSI_LATCHED);
 	}
 	/* Three before the vCPU runs: one delivered, two coalesced. */
 	model_ctl(POSTING, "pulse", LINE, "3");
-	ASSERT_EQ(1, run_vcpu(self->vm, VCPU));
+	ASSERT_EQ(1, kc_run_vcpu(self->vm, VCPU));
 
 	s = gsi_state(self->vm);
 	EXPECT_EQ(ROUNDS + 1, s.posted);
@@ -177,7 +156,7 @@ TEST_F(posted, leaving_posted_mode_moves_latched)
 		s = gsi_state(self->vm);
 		EXPECT_EQ(injected + 1, s.injections) TH_LOG("%s: lost", ways[i]);
 		EXPECT_FALSE(s.flags & KC_GSI_LATCHED) TH_LOG("%s", ways[i]);
-		EXPECT_EQ(0, run_vcpu(self->vm, VCPU)) TH_LOG("%s: twice", ways[i]);
+		EXPECT_EQ(0, kc_run_vcpu(self->vm, VCPU)) TH_LOG("%s: twice", ways[i]);
 		EXPECT_EQ(0, s.posted);
 		if (i != 1)
 			ASSERT_EQ(0, irqfd(self->vm, self->trigger,
@@ -190,8 +169,8 @@ TEST_F(posted, run_vcpu_rejects)
 {
 	struct kc_vcpu_run run = { .vcpu = KC_MAX_VCPUS };
 
-	EXPECT_EQ(-EINVAL, run_vcpu(self->vm, KC_MAX_VCPUS));
-	EXPECT_EQ(-EINVAL, run_vcpu(self->vm, ~0u));
+	EXPECT_EQ(-EINVAL, kc_run_vcpu(self->vm, KC_MAX_VCPUS));
+	EXPECT_EQ(-EINVAL, kc_run_vcpu(self->vm, ~0u));
 	run.vcpu = 0;
 	run.delivered = 1;
 	EXPECT_EQ(-1, ioctl(self->vm, KC_RUN_VCPU, &run));
@@ -203,28 +182,19 @@ TEST_F(posted, run_vcpu_rejects)
 /* Two GSIs cannot post to one vector of one vCPU: whose would it be? */
 TEST_F(posted, shared_vector_not_posted)
 {
-	struct {
-		struct kc_routing_hdr hdr;
-		struct kvm_irq_routing_entry e[2];
-	} t = { { 2, 0 }, { { .gsi = GSI, .type = KVM_IRQ_ROUTING_MSI },
-			    { .gsi = GSI + 1, .type = KVM_IRQ_ROUTING_MSI } } };
+	struct kvm_irq_routing_entry e[] = { kc_msi_route(GSI, VCPU, VECTOR),
+					     kc_msi_route(GSI + 1, VCPU, VECTOR) };
 	int trigger2 = eventfd(0, EFD_CLOEXEC);
-	struct kvm_irqfd a = { .fd = trigger2, .gsi = GSI + 1 };
 	struct kc_gsi_state s;
 
-	for (int i = 0; i < 2; i++) {
-		t.e[i].u.msi.address_lo = 0xfee00000u | (VCPU << 12);
-		t.e[i].u.msi.data = VECTOR;
-	}
-	ASSERT_EQ(0, ioctl(self->vm, KC_SET_GSI_ROUTING, &t));
+	ASSERT_EQ(0, kc_set_routes(self->vm, e, 2));
 	ASSERT_EQ(0, irqfd(self->vm, self->trigger, 0));
 	ASSERT_EQ(KC_MODE_POSTED, gsi_state(self->vm).mode);
 
 	/* Line 1 of the same device, for GSI + 1. */
 	ASSERT_EQ(0, set_trigger(self->dev, LINE + 1, trigger2));
-	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &a));
-	s = (struct kc_gsi_state){ .gsi = GSI + 1 };
-	ASSERT_EQ(0, ioctl(self->vm, KC_GET_GSI_STATE, &s));
+	ASSERT_EQ(0, kc_irqfd(self->vm, trigger2, GSI + 1, 0, 0));
+	s = kc_get_gsi_state(self->vm, GSI + 1);
 	EXPECT_EQ(KC_MODE_REMAPPED, s.mode);
 	EXPECT_EQ(KC_REASON_VECTOR_SHARED, s.reason);
 	ASSERT_EQ(0, set_trigger(self->dev, LINE + 1, -1));
@@ -239,7 +209,7 @@ TEST_F(posted, shared_vector_not_posted)
 TEST(foreign_chip_never_given_our_format)
 {
 	int dev = open_platform_producer(FOREIGN);
-	int vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
+	int vm = kc_open_vm();
 	int trigger = eventfd(0, EFD_CLOEXEC);
 	struct kc_gsi_state s;
 
@@ -288,8 +258,7 @@ static int tally(struct kc_gsi_state s)
 static void storm(struct __test_metadata *_metadata, FIXTURE_DATA(posted) *self,
 		  enum storm what, const char *name)
 {
-	const char *env = getenv("POST_CYCLES");
-	int cycles = env ? atoi(env) : 200, modes[4] = { 0 };	/* by tally() */
+	int cycles = env_number("POST_CYCLES", 200), modes[4] = { 0 };	/* by tally() */
 	long long signals = producer_line(POSTING, LINE, "handled");
 	long long raised, retriggers, handled, posted, coalesced;
 	unsigned int seed = 0x5eed + what;
@@ -301,7 +270,7 @@ static void storm(struct __test_metadata *_metadata, FIXTURE_DATA(posted) *self,
 	for (int i = 0; i < cycles; i++) {
 		usleep(rand_r(&seed) % 500);
 		if (rand_r(&seed) % 4 == 0)
-			ASSERT_LE(0, run_vcpu(self->vm, VCPU));
+			ASSERT_LE(0, kc_run_vcpu(self->vm, VCPU));
 		switch (what) {
 		case STORM_ROUTES:
 			ASSERT_EQ(0, set_route(self->vm, i % 3));
@@ -327,7 +296,7 @@ static void storm(struct __test_metadata *_metadata, FIXTURE_DATA(posted) *self,
 		ASSERT_EQ(0, irqfd(self->vm, self->trigger, 0));
 	usleep(50000);
 	ASSERT_EQ(KC_MODE_POSTED, gsi_state(self->vm).mode);
-	ASSERT_LE(0, run_vcpu(self->vm, VCPU));
+	ASSERT_LE(0, kc_run_vcpu(self->vm, VCPU));
 
 	s = gsi_state(self->vm);
 	raised = posting("raised");
@@ -393,8 +362,7 @@ static void *write_signals(void *arg)
  */
 TEST_F(posted, signals_across_stop_start)
 {
-	const char *env = getenv("POST_CYCLES");
-	int cycles = env ? atoi(env) : 200;
+	int cycles = env_number("POST_CYCLES", 200);
 	struct writer w = { .fd = self->trigger };
 	struct kc_gsi_state s;
 	pthread_t thread;

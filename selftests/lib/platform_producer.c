@@ -17,6 +17,12 @@ int open_platform_producer(const char *device)
 	return open(path, O_RDWR | O_CLOEXEC);
 }
 
+int unbind_platform_producer(const char *device)
+{
+	return write_str("/sys/bus/platform/drivers/vfio_platform_producer/unbind",
+			 device);
+}
+
 long long producer_line(const char *device, int index, const char *key)
 {
 	char path[128];

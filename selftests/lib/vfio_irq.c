@@ -28,3 +28,9 @@ int set_trigger(int dev, uint32_t index, int32_t fd)
 	return set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
 			VFIO_IRQ_SET_ACTION_TRIGGER, index, fd);
 }
+
+int set_unmask_eventfd(int dev, uint32_t index, int32_t fd)
+{
+	return set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
+			VFIO_IRQ_SET_ACTION_UNMASK, index, fd);
+}

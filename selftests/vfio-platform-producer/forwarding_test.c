@@ -14,13 +14,12 @@
  */
 #include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
-
-#include <irqbypass/kvm_consumer.h>
 
 #include <libbypass/assert.h>
 #include <libbypass/debugfs.h>
+#include <libbypass/env.h>
 #include <libbypass/irqchip_model.h>
+#include <libbypass/kvm_consumer.h>
 #include <libbypass/platform_producer.h>
 #include <libbypass/vfio_irq.h>
 
@@ -29,7 +28,6 @@
 #define DEVICE		"irqchip-model.0"
 #define LINE		0	/* level */
 #define GSI		5
-#define MODEL_DIR	MODEL_DEBUGFS DEVICE
 #define ROUNDS		50
 
 static void model(const char *cmd)
@@ -47,25 +45,14 @@ static long long producer_count(const char *key)
 	return producer_line(DEVICE, LINE, key);
 }
 
-static int set_line_irqs(int dev, uint32_t flags, int32_t fd)
-{
-	return set_irqs(dev, flags, LINE, fd);
-}
-
 static struct kc_gsi_state gsi_state(int vm)
 {
-	struct kc_gsi_state s = { .gsi = GSI };
-
-	if (ioctl(vm, KC_GET_GSI_STATE, &s))
-		s.flags = ~0u;
-	return s;
+	return kc_get_gsi_state(vm, GSI);
 }
 
 static int guest_eoi(int vm, uint32_t flags)
 {
-	struct kc_guest_eoi eoi = { .gsi = GSI, .flags = flags };
-
-	return ioctl(vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
+	return kc_eoi(vm, GSI, flags);
 }
 
 /* Waits for the guest to hold @n level interrupts. */
@@ -109,26 +96,19 @@ FIXTURE(pair) {
 
 FIXTURE_SETUP(pair)
 {
-	struct {
-		struct kc_routing_hdr hdr;
-		struct kvm_irq_routing_entry e;
-	} routes = { { 1, 0 }, { .gsi = GSI, .type = KVM_IRQ_ROUTING_IRQCHIP } };
+	struct kvm_irq_routing_entry route = kc_level_route(GSI, GSI);
 
-	routes.e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-	routes.e.u.irqchip.pin = GSI;
 	self->dev = open_platform_producer(DEVICE);
 	ASSERT_GE(self->dev, 0) TH_LOG("open the producer of %s: %s", DEVICE,
 				       strerror(errno));
-	self->vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
+	self->vm = kc_open_vm();
 	ASSERT_GE(self->vm, 0);
-	ASSERT_EQ(0, ioctl(self->vm, KC_SET_GSI_ROUTING, &routes));
+	ASSERT_EQ(0, kc_set_routes(self->vm, &route, 1));
 	self->trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	self->resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	model("reset");
-	ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, self->trigger));
-	ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_UNMASK, self->resample));
+	ASSERT_EQ(0, set_trigger(self->dev, LINE, self->trigger));
+	ASSERT_EQ(0, set_unmask_eventfd(self->dev, LINE, self->resample));
 	ASSERT_EQ(0, guest_eoi(self->vm, KC_EOI_HOLD));
 }
 
@@ -145,12 +125,8 @@ FIXTURE_TEARDOWN(pair)
 
 static int assign(struct __test_metadata *_metadata, FIXTURE_DATA(pair) *self)
 {
-	struct kvm_irqfd a = {
-		.fd = self->trigger, .gsi = GSI, .flags = KVM_IRQFD_FLAG_RESAMPLE,
-		.resamplefd = self->resample,
-	};
-
-	return ioctl(self->vm, KC_IRQFD, &a);
+	return kc_irqfd(self->vm, self->trigger, GSI, KVM_IRQFD_FLAG_RESAMPLE,
+			self->resample);
 }
 
 /* One interrupt: the device asserts, the guest services it, then EOIs. */
@@ -179,20 +155,17 @@ static void report(const char *mode, struct snapshot a, struct snapshot b)
 
 static void deassign(int vm, int fd)
 {
-	struct kvm_irqfd d = { .fd = fd, .gsi = GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN };
-
-	util_check(!ioctl(vm, KC_IRQFD, &d), "deassign the irqfd of eventfd %d", fd);
+	util_check(!kc_irqfd(vm, fd, GSI, KVM_IRQFD_FLAG_DEASSIGN, 0),
+		   "deassign the irqfd of eventfd %d", fd);
 }
 
 /* The irqfd first, then the trigger: forwarded all the same. */
 TEST_F(pair, consumer_first)
 {
-	ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+	ASSERT_EQ(0, set_trigger(self->dev, LINE, -1));
 	ASSERT_EQ(0, assign(_metadata, self));
 	EXPECT_EQ(KC_MODE_NONE, gsi_state(self->vm).mode);
-	ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, self->trigger));
+	ASSERT_EQ(0, set_trigger(self->dev, LINE, self->trigger));
 	ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode);
 	one_interrupt(_metadata, self);
 	EXPECT_EQ(1, gsi_state(self->vm).deactivations);
@@ -215,12 +188,8 @@ TEST_F(pair, teardowns_with_interrupt_in_service)
 		if (self->dev < 0) {
 			self->dev = open_platform_producer(DEVICE);
 			ASSERT_GE(self->dev, 0);
-			ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-					      VFIO_IRQ_SET_ACTION_TRIGGER,
-					      self->trigger));
-			ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-					      VFIO_IRQ_SET_ACTION_UNMASK,
-					      self->resample));
+			ASSERT_EQ(0, set_trigger(self->dev, LINE, self->trigger));
+			ASSERT_EQ(0, set_unmask_eventfd(self->dev, LINE, self->resample));
 		}
 		ASSERT_EQ(0, assign(_metadata, self));
 		ASSERT_EQ(KC_MODE_FORWARDED, gsi_state(self->vm).mode) TH_LOG("%s", ways[i]);
@@ -233,16 +202,14 @@ TEST_F(pair, teardowns_with_interrupt_in_service)
 			deassign(self->vm, self->trigger);
 			break;
 		case 1:
-			ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-					      VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+			ASSERT_EQ(0, set_trigger(self->dev, LINE, -1));
 			break;
 		case 2:
 			close(self->dev);
 			self->dev = -1;
 			break;
 		case 3:
-			ASSERT_EQ(0, write_str("/sys/bus/platform/drivers/vfio_platform_producer/unbind",
-					       DEVICE));
+			ASSERT_EQ(0, unbind_platform_producer(DEVICE));
 			close(self->dev);
 			self->dev = -1;
 			break;
@@ -255,9 +222,7 @@ TEST_F(pair, teardowns_with_interrupt_in_service)
 		ASSERT_EQ(0, wait_in_service(self->vm, 0)) TH_LOG("%s", ways[i]);
 		deassign(self->vm, self->trigger);
 		if (i < 2)
-			ASSERT_EQ(0, set_line_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-					      VFIO_IRQ_SET_ACTION_TRIGGER,
-					      self->trigger));
+			ASSERT_EQ(0, set_trigger(self->dev, LINE, self->trigger));
 	}
 }
 
@@ -286,9 +251,8 @@ TEST_F(pair, forwarded_per_interrupt)
 	EXPECT_EQ(ROUNDS, b.completions - a.completions);
 
 	/* The pair broken: host masking is back, the line idle. */
-	struct kvm_irqfd d = { .fd = self->trigger, .gsi = GSI,
-			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
-	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &d));
+	ASSERT_EQ(0, kc_irqfd(self->vm, self->trigger, GSI,
+			      KVM_IRQFD_FLAG_DEASSIGN, 0));
 	EXPECT_EQ(0, model_count("forwarded"));
 	EXPECT_EQ(0, model_count("active"));
 	EXPECT_EQ(0, model_count("masked"));
@@ -367,8 +331,7 @@ TEST_F(pair, vm_closed_in_service)
  */
 TEST_F(pair, storm_across_forwarding_cycles)
 {
-	const char *env = getenv("FWD_CYCLES");
-	int cycles = env ? atoi(env) : 200, forwarded = 0;
+	int cycles = env_number("FWD_CYCLES", 200), forwarded = 0;
 	unsigned int seed = 0x5eed;
 	long long raised, handled;
 	struct kc_gsi_state s;
@@ -376,14 +339,14 @@ TEST_F(pair, storm_across_forwarding_cycles)
 	ASSERT_EQ(0, guest_eoi(self->vm, KC_EOI_RELEASE));
 	model("reset");
 	handled = producer_count("handled");
-	ASSERT_EQ(0, write_str(MODEL_DIR "/ctl", "burst 0 1000000 50"));
+	model_ctl(DEVICE, "burst", LINE, "1000000 50");
 	for (int i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, assign(_metadata, self));
 		forwarded += gsi_state(self->vm).mode == KC_MODE_FORWARDED;
 		usleep(rand_r(&seed) % 2000);
 		deassign(self->vm, self->trigger);
 	}
-	ASSERT_EQ(0, write_str(MODEL_DIR "/ctl", "burst 0 0 0"));
+	model_ctl(DEVICE, "burst", LINE, "0 0");
 	/* The last signal may wait for an irqfd: give it one. */
 	usleep(50000);
 	ASSERT_EQ(0, assign(_metadata, self));
@@ -422,21 +385,10 @@ enum route_kind { ROUTE_NONE, ROUTE_LEVEL, ROUTE_MSI, ROUTE_KINDS };
 /* GSI @gsi's only route: none, a level (irqchip) route, or an MSI route. */
 static int set_route(int vm, uint32_t gsi, enum route_kind kind)
 {
-	struct {
-		struct kc_routing_hdr hdr;
-		struct kvm_irq_routing_entry e;
-	} t = { { kind != ROUTE_NONE, 0 }, { .gsi = gsi } };
+	struct kvm_irq_routing_entry e = kind == ROUTE_LEVEL ?
+		kc_level_route(gsi, gsi) : kc_msi_route(gsi, 0, 0x40);
 
-	if (kind == ROUTE_LEVEL) {
-		t.e.type = KVM_IRQ_ROUTING_IRQCHIP;
-		t.e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		t.e.u.irqchip.pin = gsi;
-	} else {
-		t.e.type = KVM_IRQ_ROUTING_MSI;
-		t.e.u.msi.address_lo = 0xfee00000u;
-		t.e.u.msi.data = 0x40;
-	}
-	return ioctl(vm, KC_SET_GSI_ROUTING, &t) ? -errno : 0;
+	return kc_set_routes(vm, &e, kind != ROUTE_NONE);
 }
 
 /* Pulses @line @n times, one at a time: how many the producer handled. */
@@ -471,23 +423,15 @@ static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
 {
 	int trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	int resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct kvm_irqfd a = { .fd = trigger, .gsi = gsi,
-			       .flags = KVM_IRQFD_FLAG_RESAMPLE,
-			       .resamplefd = resample };
-	struct kvm_irqfd d = { .fd = trigger, .gsi = gsi,
-			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
-	struct kc_guest_eoi release = { .gsi = gsi, .flags = KC_EOI_RELEASE };
-	struct kc_gsi_state s = { .gsi = gsi };
+	struct kc_gsi_state s;
 	unsigned int seed = 0x5eed + line;
 	long long handled, forwarded = 0;
 
-	ASSERT_EQ(0, ioctl(vm, KC_GUEST_EOI, &release));
+	ASSERT_EQ(0, kc_eoi(vm, gsi, KC_EOI_RELEASE));
 	ASSERT_EQ(0, set_route(vm, gsi, ROUTE_LEVEL));
-	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, line, trigger));
-	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_UNMASK, line, resample));
-	ASSERT_EQ(0, ioctl(vm, KC_IRQFD, &a));
+	ASSERT_EQ(0, set_trigger(dev, line, trigger));
+	ASSERT_EQ(0, set_unmask_eventfd(dev, line, resample));
+	ASSERT_EQ(0, kc_irqfd(vm, trigger, gsi, KVM_IRQFD_FLAG_RESAMPLE, resample));
 	model_ctl(DEVICE, "reset", line, "");
 	handled = producer_line(DEVICE, line, "handled");
 	model_ctl(DEVICE, "burst", line, "1000000 50");
@@ -508,10 +452,10 @@ static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
 	usleep(100000);
 	/* Still alive: each of ten pulses reaches the host. */
 	EXPECT_EQ(10, deliver_pulses(line, 10)) TH_LOG("the line is wedged");
-	ASSERT_EQ(0, ioctl(vm, KC_IRQFD, &d));
+	ASSERT_EQ(0, kc_irqfd(vm, trigger, gsi, KVM_IRQFD_FLAG_DEASSIGN, 0));
 	usleep(50000);
 
-	ASSERT_EQ(0, ioctl(vm, KC_GET_GSI_STATE, &s));
+	s = kc_get_gsi_state(vm, gsi);
 	handled = producer_line(DEVICE, line, "handled") - handled;
 	ksft_print_msg("route storm, line %d: %d route changes, forwarded after %lld; raised %lld, host handled %lld, coalesced %lld; injected %llu (+%llu merged, %llu dropped), deactivated %llu, resampled %llu\n",
 		       line, cycles, forwarded, model_line(DEVICE, line, "raised"),
@@ -531,10 +475,8 @@ static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
 	EXPECT_EQ(0, model_line(DEVICE, line, "forwarded"));
 	EXPECT_EQ(0, model_line(DEVICE, line, "masked"));
 	EXPECT_EQ(0, producer_line(DEVICE, line, "masked"));
-	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_UNMASK, line, -1));
-	ASSERT_EQ(0, set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, line, -1));
+	ASSERT_EQ(0, set_unmask_eventfd(dev, line, -1));
+	ASSERT_EQ(0, set_trigger(dev, line, -1));
 	close(trigger);
 	close(resample);
 }
@@ -542,10 +484,8 @@ static void route_storm(struct __test_metadata *_metadata, int dev, int vm,
 /* Route changes on a forwarded level line (GSI 6, the fixture's spare). */
 TEST_F(pair, route_changes_on_forwarded_level_line)
 {
-	const char *env = getenv("FWD_CYCLES");
-
 	route_storm(_metadata, self->dev, self->vm, 1, GSI + 1,
-		    env ? atoi(env) : 200);
+		    env_number("FWD_CYCLES", 200));
 }
 
 /*
@@ -555,28 +495,23 @@ TEST_F(pair, route_changes_on_forwarded_level_line)
  */
 TEST_F(pair, edge_line_not_forwarded)
 {
-	const char *env = getenv("FWD_CYCLES");
 	int trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct kvm_irqfd a = { .fd = trigger, .gsi = GSI + 2 };
-	struct kc_gsi_state s = { .gsi = GSI + 2 };
+	struct kc_gsi_state s;
 
 	ASSERT_EQ(0, set_route(self->vm, GSI + 2, ROUTE_LEVEL));
-	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, 2, trigger));
-	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &a));
-	ASSERT_EQ(0, ioctl(self->vm, KC_GET_GSI_STATE, &s));
+	ASSERT_EQ(0, set_trigger(self->dev, 2, trigger));
+	ASSERT_EQ(0, kc_irqfd(self->vm, trigger, GSI + 2, 0, 0));
+	s = kc_get_gsi_state(self->vm, GSI + 2);
 	EXPECT_TRUE(s.flags & KC_GSI_CONNECTED);
 	EXPECT_EQ(KC_MODE_REMAPPED, s.mode);
 	EXPECT_EQ(KC_REASON_EDGE_LINE, s.reason);
 	EXPECT_EQ(0, model_line(DEVICE, 2, "forwarded"));
-	a.flags = KVM_IRQFD_FLAG_DEASSIGN;
-	ASSERT_EQ(0, ioctl(self->vm, KC_IRQFD, &a));
-	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, 2, -1));
+	ASSERT_EQ(0, kc_irqfd(self->vm, trigger, GSI + 2, KVM_IRQFD_FLAG_DEASSIGN, 0));
+	ASSERT_EQ(0, set_trigger(self->dev, 2, -1));
 	close(trigger);
 
 	route_storm(_metadata, self->dev, self->vm, 2, GSI + 2,
-		    env ? atoi(env) : 200);
+		    env_number("FWD_CYCLES", 200));
 }
 
 TEST_HARNESS_MAIN

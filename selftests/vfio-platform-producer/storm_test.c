@@ -25,17 +25,14 @@
  * test host.
  */
 #define _GNU_SOURCE		/* pthread_tryjoin_np() */
-#include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
-#include <irqbypass/kvm_consumer.h>
-
 #include <libbypass/assert.h>
-#include <libbypass/debugfs.h>
+#include <libbypass/env.h>
 #include <libbypass/irqchip_model.h>
+#include <libbypass/kvm_consumer.h>
 #include <libbypass/platform_producer.h>
 #include <libbypass/vfio_irq.h>
 
@@ -48,7 +45,6 @@
 #define VCPU		1
 #define VECTOR0		0x50
 #define WORKERS		3
-#define DRIVER		"/sys/bus/platform/drivers/vfio_platform_producer/"
 
 static const char *const devices[NDEVS] = { "irqchip-model.0", "irqchip-model.1" };
 
@@ -81,62 +77,39 @@ static struct storm {
 	snprintf(s.last[t], sizeof(s.last[t]), __VA_ARGS__);		\
 } while (0)
 
-static struct kc_gsi_state gsi_state(int vm, int gsi)
-{
-	struct kc_gsi_state st = { .gsi = gsi };
-
-	util_check(!ioctl(vm, KC_GET_GSI_STATE, &st), "KC_GET_GSI_STATE gsi %d", gsi);
-	return st;
-}
-
 /* The guest's side of @src's books in the open VM. */
 static long long guest_books(const struct source *src)
 {
-	struct kc_gsi_state st = gsi_state(s.vm, src->gsi);
+	struct kc_gsi_state st = kc_get_gsi_state(s.vm, src->gsi);
 
 	return st.injections + st.posted + st.coalesced + st.dropped;
 }
 
 static void set_routes(int vm, unsigned int *seed)
 {
-	struct {
-		struct kc_routing_hdr hdr;
-		struct kvm_irq_routing_entry e[NSRC];
-	} t = { { 0, 0 } };
+	struct kvm_irq_routing_entry e[NSRC];
+	unsigned int nr = 0;
 
 	for (int i = 0; i < NSRC; i++) {
-		struct kvm_irq_routing_entry *e = &t.e[t.hdr.nr];
 		int kind = seed ? rand_r(seed) % 3 : 1 + !s.src[i].level;
 
-		if (kind == 0)
-			continue;
-		e->gsi = s.src[i].gsi;
-		if (kind == 1) {
-			e->type = KVM_IRQ_ROUTING_IRQCHIP;
-			e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-			e->u.irqchip.pin = 0;
-		} else {
-			e->type = KVM_IRQ_ROUTING_MSI;
-			e->u.msi.address_lo = 0xfee00000u | (VCPU << 12);
-			e->u.msi.data = VECTOR0 + i;
-		}
-		t.hdr.nr++;
+		if (kind == 1)
+			e[nr++] = kc_level_route(s.src[i].gsi, 0);
+		else if (kind == 2)
+			e[nr++] = kc_msi_route(s.src[i].gsi, VCPU, VECTOR0 + i);
 	}
-	util_check(!ioctl(vm, KC_SET_GSI_ROUTING, &t), "KC_SET_GSI_ROUTING, %u routes",
-		   t.hdr.nr);
+	util_check(!kc_set_routes(vm, e, nr), "KC_SET_GSI_ROUTING, %u routes", nr);
 }
 
 static int irqfd(struct source *src, bool assign)
 {
-	struct kvm_irqfd a = { .fd = src->trigger, .gsi = src->gsi };
-
 	if (!assign)
-		a.flags = KVM_IRQFD_FLAG_DEASSIGN;
-	else if (src->level)
-		a = (struct kvm_irqfd){ .fd = src->trigger, .gsi = src->gsi,
-					.flags = KVM_IRQFD_FLAG_RESAMPLE,
-					.resamplefd = src->unmask };
-	return ioctl(s.vm, KC_IRQFD, &a) ? -errno : 0;
+		return kc_irqfd(s.vm, src->trigger, src->gsi,
+				KVM_IRQFD_FLAG_DEASSIGN, 0);
+	if (src->level)
+		return kc_irqfd(s.vm, src->trigger, src->gsi,
+				KVM_IRQFD_FLAG_RESAMPLE, src->unmask);
+	return kc_irqfd(s.vm, src->trigger, src->gsi, 0, 0);
 }
 
 /* The errnos the storm's calls may meet: anything else fails it. */
@@ -151,8 +124,7 @@ static int worker_op(int t, unsigned int *seed)
 	struct source *src = &s.src[rand_r(seed) % NSRC];
 	const char *dev = devices[src->dev];
 	int ret = 0, op = rand_r(seed) % 12;
-	struct kc_guest_eoi eoi = { .gsi = src->gsi };
-	struct kc_vcpu_run run = { .vcpu = VCPU };
+	uint32_t eoi;
 	char args[32];
 
 	switch (op) {
@@ -190,9 +162,8 @@ static int worker_op(int t, unsigned int *seed)
 	case 6:
 		pthread_mutex_lock(&s.lock);
 		LOG_OP(t, "unmaskfd %s %d %s", dev, src->line, src->has_unmaskfd ? "off" : "on");
-		ret = set_irqs(s.devfd[src->dev], VFIO_IRQ_SET_DATA_EVENTFD |
-			       VFIO_IRQ_SET_ACTION_UNMASK, src->line,
-			       src->has_unmaskfd ? -1 : src->unmask);
+		ret = set_unmask_eventfd(s.devfd[src->dev], src->line,
+					 src->has_unmaskfd ? -1 : src->unmask);
 		if (!ret)
 			src->has_unmaskfd = !src->has_unmaskfd;
 		pthread_mutex_unlock(&s.lock);
@@ -203,16 +174,17 @@ static int worker_op(int t, unsigned int *seed)
 		break;
 	case 8:
 		LOG_OP(t, "run vcpu");
-		ret = ioctl(s.vm, KC_RUN_VCPU, &run) ? -errno : 0;
+		ret = kc_run_vcpu(s.vm, VCPU);
+		ret = ret < 0 ? ret : 0;
 		break;
 	case 9:
-		eoi.flags = rand_r(seed) % 2 ? KC_EOI_HOLD : KC_EOI_RELEASE;
-		LOG_OP(t, "eoi gsi %d %s", src->gsi, eoi.flags == KC_EOI_HOLD ? "hold" : "release");
-		ret = ioctl(s.vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
+		eoi = rand_r(seed) % 2 ? KC_EOI_HOLD : KC_EOI_RELEASE;
+		LOG_OP(t, "eoi gsi %d %s", src->gsi, eoi == KC_EOI_HOLD ? "hold" : "release");
+		ret = kc_eoi(s.vm, src->gsi, eoi);
 		break;
 	default:
 		LOG_OP(t, "complete gsi %d", src->gsi);
-		ret = ioctl(s.vm, KC_GUEST_EOI, &eoi) ? -errno : 0;
+		ret = kc_eoi(s.vm, src->gsi, 0);
 		break;
 	}
 	return ret;
@@ -244,8 +216,8 @@ static void quiet_lines(void)
 
 static void open_vm(void)
 {
-	s.vm = open("/dev/kvm-consumer", O_RDWR | O_CLOEXEC);
-	util_check(s.vm >= 0, "open /dev/kvm-consumer");
+	s.vm = kc_open_vm();
+	util_check(s.vm >= 0, "open %s", KC_DEV);
 	set_routes(s.vm, NULL);
 }
 
@@ -256,9 +228,7 @@ static void open_vm(void)
  */
 static void close_vm(void)
 {
-	struct kc_vcpu_run run = { .vcpu = VCPU };
-
-	util_check(!ioctl(s.vm, KC_RUN_VCPU, &run), "KC_RUN_VCPU %u", run.vcpu);
+	util_check(kc_run_vcpu(s.vm, VCPU) >= 0, "KC_RUN_VCPU %u", VCPU);
 	for (int i = 0; i < NSRC; i++) {
 		s.src[i].guest += guest_books(&s.src[i]);
 		s.src[i].has_irqfd = false;
@@ -303,14 +273,12 @@ static void cycle_dev(int d, bool unbind)
 	if (unbind) {
 		for (int i = 0; i < NSRC; i++)
 			if (s.src[i].dev == d && s.src[i].has_unmaskfd)
-				util_check(!set_irqs(s.devfd[d], VFIO_IRQ_SET_DATA_EVENTFD |
-						     VFIO_IRQ_SET_ACTION_UNMASK,
-						     s.src[i].line, -1),
+				util_check(!set_unmask_eventfd(s.devfd[d], s.src[i].line, -1),
 					   "remove the unmask eventfd of %s line %d",
 					   devices[d], s.src[i].line);
 		usleep(20000);
 		take_signals(d);
-		util_check(!write_str(DRIVER "unbind", devices[d]), "unbind %s",
+		util_check(!unbind_platform_producer(devices[d]), "unbind %s",
 			   devices[d]);
 		/* Its file still open: every call now fails. */
 		util_check(unmask_irq(s.devfd[d], 0) == -ENODEV,
@@ -429,9 +397,8 @@ FIXTURE_TEARDOWN(storm)
 /* The harness's 30 s are too short for the quiet and the books. */
 TEST_F_TIMEOUT(storm, randomized, 600)
 {
-	const char *env = getenv("STORM_SEED");
-	unsigned int seed = env ? strtoul(env, NULL, 0) : (unsigned int)time(NULL);
-	long long ms = getenv("STORM_MS") ? atoll(getenv("STORM_MS")) : 3000;
+	unsigned int seed = env_number("STORM_SEED", time(NULL));
+	long long ms = env_number("STORM_MS", 3000);
 	long long progress[WORKERS + 1] = { 0 }, since[WORKERS + 1], end;
 	pthread_t threads[WORKERS + 1];
 
@@ -499,18 +466,14 @@ TEST_F_TIMEOUT(storm, randomized, 600)
 
 	/* Quiet: no more bursts, every completion released, every run made. */
 	quiet_lines();
-	for (int i = 0; i < NSRC; i++) {
-		struct kc_guest_eoi release = { .gsi = s.src[i].gsi, .flags = KC_EOI_RELEASE };
-
-		ASSERT_EQ(0, ioctl(s.vm, KC_GUEST_EOI, &release));
-	}
+	for (int i = 0; i < NSRC; i++)
+		ASSERT_EQ(0, kc_eoi(s.vm, s.src[i].gsi, KC_EOI_RELEASE));
 	deliver_all();
 	for (int i = 0; i < NSRC; i++) {
-		struct kc_vcpu_run run = { .vcpu = VCPU };
 		struct kc_gsi_state st;
 
-		ASSERT_EQ(0, ioctl(s.vm, KC_RUN_VCPU, &run));
-		st = gsi_state(s.vm, s.src[i].gsi);
+		ASSERT_LE(0, kc_run_vcpu(s.vm, VCPU));
+		st = kc_get_gsi_state(s.vm, s.src[i].gsi);
 		EXPECT_FALSE(st.flags & KC_GSI_LATCHED) TH_LOG("gsi %d latched", st.gsi);
 		EXPECT_FALSE(st.flags & KC_GSI_HELD) TH_LOG("gsi %d held", st.gsi);
 		EXPECT_EQ(0, st.in_service) TH_LOG("gsi %d in service", st.gsi);

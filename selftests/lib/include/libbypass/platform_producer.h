@@ -12,6 +12,9 @@
 /* Binds model device @device to vfio-platform-producer and opens it. */
 int open_platform_producer(const char *device);
 
+/* Unbinds model device @device from vfio-platform-producer: 0 or -errno. */
+int unbind_platform_producer(const char *device);
+
 /* A counter of vfio-platform-producer's irq @index of @device. */
 long long producer_line(const char *device, int index, const char *key);
 

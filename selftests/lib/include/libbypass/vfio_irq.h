@@ -15,6 +15,10 @@ int set_irqs(int dev, uint32_t flags, uint32_t index, int32_t fd);
 /* VFIO_DEVICE_SET_IRQS: unmask irq @index (DATA_NONE): 0 or -errno. */
 int unmask_irq(int dev, uint32_t index);
 
+/* Trigger eventfd @fd of irq @index (-1 removes it): 0 or -errno. */
 int set_trigger(int dev, uint32_t index, int32_t fd);
+
+/* Unmask eventfd @fd of irq @index (-1 removes it): 0 or -errno. */
+int set_unmask_eventfd(int dev, uint32_t index, int32_t fd);
 
 #endif /* LIBBYPASS_VFIO_IRQ_H */
