@@ -528,7 +528,8 @@ TEST_F(vm, random_malformed_calls)
 			ret = ioctl(self->vm, KC_GET_GSI_STATE, &u.s);
 			break;
 		default: /* unknown commands and bad pointers */
-			ret = ioctl(self->vm, r & 1 ? KC_IRQFD : _IOC(r >> 30, 'k', r >> 8 & 0xff, 8),
+			ret = ioctl(self->vm,
+				    r & 1 ? KC_IRQFD : _IOC(r >> 30, 'k', r >> 8 & 0xff, 8),
 				    (void *)(uintptr_t)(r & 0xfff));
 			break;
 		}

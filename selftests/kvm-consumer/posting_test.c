@@ -19,6 +19,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 
@@ -255,8 +256,9 @@ static int tally(struct kc_gsi_state s)
  * few cycles. Then everything is put back (posted), the storm stopped and
  * settled, and every interrupt raised must be accounted for exactly once.
  */
-static void storm(struct __test_metadata *_metadata, FIXTURE_DATA(posted) *self,
-		  enum storm what, const char *name)
+static void post_storm(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(posted) *self, enum storm what,
+		       const char *name)
 {
 	int cycles = env_number("POST_CYCLES", 200), modes[4] = { 0 };	/* by tally() */
 	long long signals = producer_line(POSTING, LINE, "handled");
@@ -336,7 +338,7 @@ static void storm(struct __test_metadata *_metadata, FIXTURE_DATA(posted) *self,
 
 struct writer {
 	int fd;
-	volatile int stop;
+	atomic_int stop;
 	long long writes;
 };
 
@@ -390,17 +392,17 @@ TEST_F(posted, signals_across_stop_start)
 
 TEST_F(posted, storm_route_changes)
 {
-	storm(_metadata, self, STORM_ROUTES, "posted/remapped/none routes");
+	post_storm(_metadata, self, STORM_ROUTES, "posted/remapped/none routes");
 }
 
 TEST_F(posted, storm_irqfd_assign_deassign)
 {
-	storm(_metadata, self, STORM_IRQFD, "irqfd assign/deassign");
+	post_storm(_metadata, self, STORM_IRQFD, "irqfd assign/deassign");
 }
 
 TEST_F(posted, storm_trigger_add_remove)
 {
-	storm(_metadata, self, STORM_TRIGGER, "producer trigger add/remove");
+	post_storm(_metadata, self, STORM_TRIGGER, "producer trigger add/remove");
 }
 
 TEST_HARNESS_MAIN

@@ -156,7 +156,7 @@ static void report(const char *mode, struct snapshot a, struct snapshot b)
 static void deassign(int vm, int fd)
 {
 	util_check(!kc_irqfd(vm, fd, GSI, KVM_IRQFD_FLAG_DEASSIGN, 0),
-		   "deassign the irqfd of eventfd %d", fd);
+		   "remove the irqfd of eventfd %d", fd);
 }
 
 /* The irqfd first, then the trigger: forwarded all the same. */
@@ -320,7 +320,6 @@ TEST_F(pair, vm_closed_in_service)
 	EXPECT_EQ(0, model_count("forwarded"));
 	EXPECT_EQ(0, producer_count("masked"));
 }
-
 
 /*
  * A storm: the model pulses the line from a hard-irq timer while the irqfd

@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE		/* pthread_tryjoin_np() */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <time.h>
 
@@ -64,11 +65,11 @@ static struct storm {
 	pthread_mutex_t lock;		/* the sources' flags */
 	struct source src[NSRC];
 	int vm, devfd[NDEVS];
-	volatile bool stop;
+	atomic_bool stop;
 	unsigned int seed[WORKERS + 1];	/* each thread's */
 	char last[WORKERS + 1][96];	/* each thread's last operation */
-	volatile bool done[WORKERS + 1];	/* and whether it returned */
-	volatile long long ops[WORKERS + 1];
+	atomic_bool done[WORKERS + 1];	/* and whether it returned */
+	atomic_llong ops[WORKERS + 1];
 	long long errors[WORKERS + 1];
 } s;
 
@@ -447,7 +448,8 @@ TEST_F_TIMEOUT(storm, randomized, 600)
 				progress[t] = s.ops[t];
 				since[t] = now_ms();
 			} else if (now_ms() - since[t] > 20000) {
-				fprintf(stderr, "# storm: thread %d made no progress for 20 s\n", t);
+				fprintf(stderr, "# storm: thread %d made no progress for 20 s\n",
+					t);
 				dump_state();
 				ASSERT_TRUE(false) TH_LOG("the storm stalled");
 			}
