@@ -14,6 +14,8 @@ LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
 KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/bench include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+# The kselftest programs and their library: user-space C in kernel style.
+USOURCES = $(shell find selftests/lib selftests/kvm-consumer selftests/vfio-platform-producer -name '*.[ch]' | sort)
 # The harness, formatted by harness/.clang-format.
 HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 
@@ -70,11 +72,16 @@ linux-source: ## unpack Debian's linux-source-6.1 in the cache (checkpatch, UML,
 CHECKPATCH = perl $(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict \
 	--show-types --ignore MACRO_ARG_REUSE
 TRACE_HEADERS = $(filter %/trace.h,$(KSOURCES))
+# User space has not the kernel's types (u32) nor its attribute macros
+# (__printf), keeps its messages whole on one line to be found with grep,
+# and the spacing check misreads the harness's FIXTURE_DATA(name) *self.
+USER_IGNORE = PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,LONG_LINE_STRING,SPACING
 
-checkpatch: linux-source ## checkpatch --strict on the kernel C; any report fails
+checkpatch: linux-source ## checkpatch --strict on the kernel C and the kselftests' C; any report fails
 	$(CHECKPATCH) -f $(filter-out $(TRACE_HEADERS),$(KSOURCES))
 	$(CHECKPATCH) --ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE \
 		-f $(TRACE_HEADERS)
+	$(CHECKPATCH) --ignore $(USER_IGNORE) -f $(USOURCES)
 
 # C=2 checks every file, rebuilt or not; any sparse report fails.
 sparse: kdir ## sparse (C=2) on every module source; any report fails
