@@ -100,7 +100,7 @@ codespell: ## codespell on the tracked sources and documents; any report fails
 
 style: clang-format checkpatch sparse codespell ## every style check: clang-format, checkpatch, sparse, codespell
 
-check-kunit: linux-source ## KUnit suites and kvm-consumer's selftest in UML (KASAN, lockdep)
+check-kunit: linux-source ## KUnit suites and the kselftest programs in UML (KASAN, lockdep)
 	selftests/kunit/run.sh
 
 harness: ## the C++/BPF harness: library, tools, GoogleTest suites, in BUILD/harness
