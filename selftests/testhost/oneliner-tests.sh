@@ -21,7 +21,7 @@ done | head -n 1)
 workload="$build/harness/irqbypass-vmm --bdf $edu --gsi 40 --second-vm"
 
 # The one-liners, one per line, in the document's order.
-grep '^bpftrace -e ' "$top/Documentation/troubleshooting.md" > "$out/oneliners"
+grep '^bpftrace -e ' "$top/Documentation/troubleshooting.md" > "$out/one-liners"
 # What each must print: lines "<its number> <extended regex>". KVM tears
 # an irqfd down in a kworker, which unpairs it.
 cat > "$out/expect" <<'EOT'
@@ -34,7 +34,7 @@ cat > "$out/expect" <<'EOT'
 4 ^@holder\[irqbypass-vmm, [0-9]+\]: 1$
 EOT
 
-total=$(wc -l < "$out/oneliners")
+total=$(wc -l < "$out/one-liners")
 echo "1..$total"
 [ "$total" = "$(cut -d' ' -f1 "$out/expect" | sort -u | wc -l)" ] || {
 	echo "Bail out! the document has $total one-liners, the test expects others"
@@ -57,5 +57,5 @@ while read -r line; do
 		sed 's/^/# /' "$log"
 		failed=1
 	fi
-done < "$out/oneliners"
+done < "$out/one-liners"
 exit $failed
