@@ -22,8 +22,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/selftests/lib.sh"
 build=$(build_dir)
+mkdir -p "$build"
 src=$(linux_src)
-# The UML kernel, kept in the cache (selftests/lib.sh) under a name made of
+# The UML kernel, kept in the cache (scripts/lib.sh) under a name made of
 # what goes into it: the source's version, the kunitconfig, the patches.
 uml=$(cache_dir)/uml-$(cat <(linux_source_version) "$here/kunitconfig" "$here"/*.patch |
 	sha1sum | cut -c1-12)
