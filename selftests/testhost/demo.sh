@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # In the test host: our irqbypass.ko as the drop-in under the stock kvm and
-# vfio-pci, the mini-VMM assigning the edu devices to VMs, and
-# irqbypass-trace showing live what the manager does.
+# vfio-pci, the mini-VMM assigning the edu devices to VMs,
+# irqbypass-trace showing live what the manager does, and irqbypass-doctor
+# saying why a vector is not posted.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
@@ -48,6 +49,10 @@ if insmod "$top/selftests/irqchip-model/irqchip_model.ko" &&
 	"$bin/irqbypass-vmm" --platform irqchip-model.0 --line 0 --gsi 44 --raise 3
 	echo
 fi
+
+echo "== 6. Is it bypassing the host? irqbypass-doctor, while a VM holds the vector"
+"$bin/irqbypass-vmm" --bdf "$1" --gsi 45 --then "$bin/irqbypass-doctor"
+echo
 
 sleep 1
 kill -INT $trace
