@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/seq_file.h>
 #include <linux/file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -573,6 +574,44 @@ void kc_irqfd_release_all(struct kc_vm *vm)
 	}
 	/* Shutdowns that detached their irqfd themselves are done too. */
 	flush_workqueue(kc_wq);
+}
+
+static const char *const kc_mode_names[] = {
+	[KC_MODE_NONE] = "none",
+	[KC_MODE_POSTED] = "posted",
+	[KC_MODE_REMAPPED] = "remapped",
+	[KC_MODE_FORWARDED] = "forwarded",
+};
+
+/**
+ * kc_irqfds_show - one line per irqfd of every VM, for debugfs
+ * @m: the seq_file
+ *
+ * Walks the module-wide index of irqfds, which holds an irqfd from its
+ * assignment to its teardown, so that none is freed while shown.
+ */
+void kc_irqfds_show(struct seq_file *m)
+{
+	struct kc_irqfd *irqfd;
+	unsigned long index;
+
+	mutex_lock(&kc_eventfds_lock);
+	xa_for_each(&kc_eventfds, index, irqfd) {
+		if (xa_is_value(irqfd))
+			continue;	/* a resamplefd's count of users */
+		mutex_lock(&irqfd->mode_lock);
+		seq_printf(m, "token=%p gsi=%u host_irq=%d mode=%s reason=%u",
+			   irqfd->eventfd, irqfd->gsi,
+			   irqfd->producer ? irqfd->producer->irq : -1,
+			   irqfd->mode < ARRAY_SIZE(kc_mode_names) ?
+			   kc_mode_names[irqfd->mode] : "?", irqfd->reason);
+		if (irqfd->mode == KC_MODE_POSTED)
+			seq_printf(m, " vcpu=%u vector=%u", irqfd->posted_vcpu,
+				   irqfd->posted_vector);
+		seq_putc(m, '\n');
+		mutex_unlock(&irqfd->mode_lock);
+	}
+	mutex_unlock(&kc_eventfds_lock);
 }
 
 int kc_irqfd_init(void)

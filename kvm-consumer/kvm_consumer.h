@@ -39,6 +39,8 @@
 #define KC_NR_VECTORS	256
 
 /* One parsed routing entry. */
+struct seq_file;
+
 struct kc_route {
 	u32 gsi;
 	u32 vcpu;		/* the (first) destination APIC id */
@@ -129,6 +131,7 @@ int kc_irqfd_assign(struct kc_vm *vm, const struct kvm_irqfd *args);
 int kc_irqfd_deassign(struct kc_vm *vm, const struct kvm_irqfd *args);
 void kc_irqfd_release_all(struct kc_vm *vm);
 void kc_inject(struct kc_irqfd *irqfd);
+void kc_irqfds_show(struct seq_file *m);
 struct kc_irqfd *kc_irqfd_find(struct kc_vm *vm, u32 gsi);
 int kc_irqfd_guest_eoi(struct kc_vm *vm, const struct kc_guest_eoi *eoi);
 int kc_irqfd_init(void);
@@ -142,6 +145,10 @@ void kc_del_producer(struct irq_bypass_consumer *cons,
 void kc_deactivate(struct kc_irqfd *irqfd);
 void kc_irqfd_routes_changing(struct kc_vm *vm, const struct kc_routes *routes);
 void kc_irqfd_routes_changed(struct kc_vm *vm);
+
+/* debugfs.c */
+void kc_debugfs_init(void);
+void kc_debugfs_exit(void);
 
 /* vcpu.c */
 int kc_vcpus_init(struct kc_vm *vm);

@@ -204,15 +204,19 @@ static int __init kc_init(void)
 
 	if (ret)
 		return ret;
+	kc_debugfs_init();
 	ret = misc_register(&kc_misc);
-	if (ret)
+	if (ret) {
+		kc_debugfs_exit();
 		kc_irqfd_exit();
+	}
 	return ret;
 }
 
 static void __exit kc_exit(void)
 {
 	misc_deregister(&kc_misc);
+	kc_debugfs_exit();
 	kc_irqfd_exit();
 }
 
