@@ -21,6 +21,7 @@
 #include <irqbypass/tracepoints.h>
 
 #include "host_irq.h"
+#include "kc_vm.h"
 #include "trace_session.h"
 
 using namespace irqbypass;
@@ -72,34 +73,6 @@ const char *step_name(unsigned int step)
 	case IRQBYPASS_STEP_ADD_PRODUCER: return "the consumer's add_producer";
 	}
 	return "?";
-}
-
-const char *mode_name(unsigned int mode)
-{
-	switch (mode) {
-	case KC_MODE_NONE: return "no producer";
-	case KC_MODE_POSTED: return "posted";
-	case KC_MODE_REMAPPED: return "remapped";
-	case KC_MODE_FORWARDED: return "forwarded";
-	}
-	return "?";
-}
-
-const char *reason_name(unsigned int reason)
-{
-	switch (reason) {
-	case KC_REASON_NOT_MSI: return "level route, chip cannot forward";
-	case KC_REASON_MULTICAST: return "multicast route";
-	case KC_REASON_NO_POSTING: return "no posting capability";
-	case KC_REASON_NO_VCPU_AFFINITY: return "chip without vCPU affinity";
-	case KC_REASON_NO_ROUTE: return "no route";
-	case KC_REASON_AFFINITY_FAILED: return "irq_set_vcpu_affinity failed";
-	case KC_REASON_FOREIGN_CHIP: return "chip of another vCPU format";
-	case KC_REASON_VECTOR_SHARED: return "vector posted by another GSI";
-	case KC_REASON_EDGE_LINE: return "edge line, not forwarded";
-	case KC_REASON_HARDWARE_POSTING: return "real VT-d, not driven";
-	}
-	return "none";
 }
 
 class View {
@@ -157,9 +130,9 @@ public:
 		case IBE_KC_MODE:
 			printf("%9.3fs  MODE          kvm-consumer GSI %d (irq %d, vCPU %u, vector "
 			       "%#x): %s%s%s\n",
-			       t, e.gsi, e.irq, e.vcpu, e.vector, mode_name(e.mode),
+			       t, e.gsi, e.irq, e.vcpu, e.vector, kc_mode_name(e.mode),
 			       e.mode == KC_MODE_REMAPPED ? ", " : "",
-			       e.mode == KC_MODE_REMAPPED ? reason_name(e.reason) : "");
+			       e.mode == KC_MODE_REMAPPED ? kc_reason_name(e.reason) : "");
 			break;
 		case IBE_REFUSED:
 			/* Said with the registration it refused, which follows. */

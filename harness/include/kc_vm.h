@@ -19,4 +19,8 @@ public:
 	int guest_eoi(unsigned int gsi, unsigned int flags = 0);
 };
 
+// enum kc_mode and enum kc_reason in words.
+const char *kc_mode_name(unsigned int mode);
+const char *kc_reason_name(unsigned int reason);
+
 } // namespace irqbypass

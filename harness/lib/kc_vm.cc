@@ -31,4 +31,32 @@ int KcVm::guest_eoi(unsigned int gsi, unsigned int flags)
 	return ioctl(vm_.get(), KC_GUEST_EOI, &eoi) ? errno : 0;
 }
 
+const char *kc_mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case KC_MODE_NONE: return "no producer";
+	case KC_MODE_POSTED: return "posted";
+	case KC_MODE_REMAPPED: return "remapped";
+	case KC_MODE_FORWARDED: return "forwarded";
+	}
+	return "?";
+}
+
+const char *kc_reason_name(unsigned int reason)
+{
+	switch (reason) {
+	case KC_REASON_NOT_MSI: return "level route, chip cannot forward";
+	case KC_REASON_MULTICAST: return "multicast route";
+	case KC_REASON_NO_POSTING: return "no posting capability";
+	case KC_REASON_NO_VCPU_AFFINITY: return "chip without vCPU affinity";
+	case KC_REASON_NO_ROUTE: return "no route";
+	case KC_REASON_AFFINITY_FAILED: return "irq_set_vcpu_affinity failed";
+	case KC_REASON_FOREIGN_CHIP: return "chip of another vCPU format";
+	case KC_REASON_VECTOR_SHARED: return "vector posted by another GSI";
+	case KC_REASON_EDGE_LINE: return "edge line, not forwarded";
+	case KC_REASON_HARDWARE_POSTING: return "real VT-d, not driven";
+	}
+	return "none";
+}
+
 } // namespace irqbypass
