@@ -51,7 +51,7 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s --bdf BDF [--kvm-first] [--gsi N] [--raise N] [--second-vm]\n"
 		"       [--kvm-consumer] [--then CMD]\n"
-		"       %s --platform DEVICE [--line N] [--gsi N] [--raise N]\n"
+		"       %s --platform DEVICE [--line N] [--gsi N] [--raise N] [--then CMD]\n"
 		"\n"
 		"Assigns MSI vector 0 of PCI device BDF to a new VM as QEMU does: binds\n"
 		"it to vfio-pci, VFIO_DEVICE_SET_IRQS with an eventfd, an MSI route and\n"
@@ -103,8 +103,21 @@ static bool in_service(KcVm &vm, unsigned int gsi, unsigned int n)
 // The IOAPIC pin of the level route (0-23).
 constexpr unsigned int kPin = 5;
 
-static int platform_vm(const char *device, unsigned int line, unsigned int gsi, unsigned int raises)
+// Runs the shell command @cmd while a pair stands: its exit status.
+static int run_then(const char *cmd)
 {
+	int status;
+
+	step("running, while paired: %s", cmd);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int platform_vm(const char *device, unsigned int line, unsigned int gsi, unsigned int raises,
+		       const char *then)
+{
+	int then_status = 0;
+
 	try {
 		IrqchipModel model(device);
 		platform_bus().bind_driver(device, kPlatformProducerDriver);
@@ -148,6 +161,8 @@ static int platform_vm(const char *device, unsigned int line, unsigned int gsi, 
 				throw std::runtime_error("KC_GUEST_EOI failed");
 			in_service(vm, gsi, 0);
 		}
+		if (then)
+			then_status = run_then(then);
 		struct kc_gsi_state st = vm.state(gsi);
 		step("kvm-consumer GSI %u: %llu injected, %llu deactivated by the guest, "
 		     "%llu resamples (host unmasks)",
@@ -164,7 +179,7 @@ static int platform_vm(const char *device, unsigned int line, unsigned int gsi, 
 		return 1;
 	}
 	step("done");
-	return 0;
+	return then_status;
 }
 
 int main(int argc, char **argv)
@@ -209,12 +224,8 @@ int main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (platform && then) {
-		fprintf(stderr, "%s: --then is for --bdf\n", argv[0]);
-		return 2;
-	}
 	if (platform)
-		return platform_vm(platform, line, gsi, raises);
+		return platform_vm(platform, line, gsi, raises, then);
 
 	try {
 		bind_vfio_pci(bdf);
@@ -268,11 +279,8 @@ int main(int argc, char **argv)
 			}
 		}
 
-		if (then) {
-			step("running, while paired: %s", then);
-			then_status = system(then);
-			then_status = WIFEXITED(then_status) ? WEXITSTATUS(then_status) : 1;
-		}
+		if (then)
+			then_status = run_then(then);
 
 		if (second_vm) {
 			std::unique_ptr<IrqfdVm> vm2 = new_vm();
