@@ -21,6 +21,14 @@ struct Member {
 	std::string comm;
 };
 
+// An irqfd of kvm-consumer, from its debugfs (Documentation/kvm-consumer.md).
+struct KcIrqfd {
+	std::string token;
+	std::string mode;	 // "none", "posted", "remapped", "forwarded"
+	unsigned int reason = 0; // enum kc_reason
+	int vcpu = -1;		 // posted: the vCPU
+};
+
 // What the host says about interrupt remapping, posting and the modules.
 struct HostFacts {
 	// "ours" (this project's manager, with its version), "stock", or "none".
@@ -38,6 +46,7 @@ struct HostFacts {
 	std::string device_posted_irqs;	     // kvm.enable_device_posted_irqs, "" if absent
 	std::string allow_unsafe_interrupts; // vfio_iommu_type1's, "" if absent
 	std::vector<Member> producers, consumers;
+	std::vector<KcIrqfd> kc_irqfds; // when kvm-consumer is loaded
 	// Per producer irq: its /proc/interrupts action name.
 	std::vector<std::pair<int, std::string>> irq_names;
 };
@@ -57,8 +66,10 @@ struct VectorReport {
 	bool paired = false;
 	std::string vmm;      // "pid 4242 (qemu-system-x86)" of the consumer
 	std::string consumer; // "kvm" or the consumer's add callback
-	// "posting-capable", "remapped", "paired" (another consumer), "not paired"
+	// "posting-capable", "posted" (to @vcpu), "forwarded", "remapped",
+	// "paired" (another consumer), "not paired"
 	std::string path;
+	int vcpu = -1;
 	std::vector<Finding> reasons; // why it is not posted, the first first
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host_irq.h"
+#include "kc_vm.h"
 #include "sysfs.h"
 
 namespace irqbypass::doctor {
@@ -18,6 +19,8 @@ namespace {
 
 const char kDebugfs[] = "/sys/kernel/debug/irqbypass/";
 const char kKvmAddProducer[] = "kvm_arch_irq_bypass_add_producer";
+const char kKcAddProducer[] = "kc_add_producer";
+const char kKcIrqfds[] = "/sys/kernel/debug/kvm-consumer/irqfds";
 
 bool exists(const std::string &path)
 {
@@ -88,6 +91,14 @@ bool at_least(const std::string &release, int major, int minor)
 bool off(const std::string &param)
 {
 	return param == "N" || param == "0";
+}
+
+const KcIrqfd *kc_irqfd(const HostFacts &f, const std::string &token)
+{
+	for (const KcIrqfd &k : f.kc_irqfds)
+		if (k.token == token)
+			return &k;
+	return nullptr;
 }
 
 std::string lookup(const std::vector<std::pair<int, std::string>> &v, int irq)
@@ -340,6 +351,16 @@ HostFacts read_host()
 		f.producers = parse_members(file_lines(std::string(kDebugfs) + "producers"));
 		f.consumers = parse_members(file_lines(std::string(kDebugfs) + "consumers"));
 	}
+	for (const std::string &l : file_lines(kKcIrqfds)) {
+		KcIrqfd k;
+		std::string vcpu = field(l, "vcpu");
+
+		k.token = field(l, "token");
+		k.mode = field(l, "mode");
+		k.reason = std::strtoul(field(l, "reason").c_str(), nullptr, 10);
+		k.vcpu = vcpu.empty() ? -1 : std::atoi(vcpu.c_str());
+		f.kc_irqfds.push_back(k);
+	}
 	for (const Member &p : f.producers)
 		f.irq_names.emplace_back(p.irq, irq_name(p.irq));
 	return f;
@@ -389,6 +410,18 @@ Report diagnose(const HostFacts &f)
 				"Check that the VMM assigns an irqfd to the vector (QEMU does once "
 				"the guest enables it); a refusal is logged as \"irqbypass: ... "
 				"refused: token ... held by ...\"."));
+		} else if (v.consumer == kKcAddProducer && kc_irqfd(f, p.token)) {
+			const KcIrqfd *k = kc_irqfd(f, p.token);
+
+			v.consumer = "kvm-consumer";
+			v.path = k->mode;
+			v.vcpu = k->vcpu;
+			if (k->mode == "remapped")
+				v.reasons.push_back(finding(
+					"kvm-consumer-remapped",
+					std::string("kvm-consumer remaps it through the host: ") +
+						kc_reason_name(k->reason) + ".",
+					"See the reasons in Documentation/kvm-consumer.md."));
 		} else if (v.consumer != "kvm") {
 			v.path = "paired";
 			v.reasons.push_back(
@@ -433,6 +466,8 @@ std::string to_text(const Report &r)
 			o << ", paired with " << (v.consumer == "kvm" ? "KVM" : v.consumer)
 			  << " of " << v.vmm;
 		o << "\n";
+		if (v.path == "posted")
+			o << "    posted to vCPU " << v.vcpu << "\n";
 		if (v.path == "posting-capable")
 			o << "    posted to the vCPU its guest route targets; a route to several "
 			     "vCPUs is remapped instead\n";
@@ -468,6 +503,7 @@ std::string to_json(const Report &r)
 		json_string(o, v.consumer);
 		o << ", \"path\": ";
 		json_string(o, v.path);
+		o << ", \"vcpu\": " << v.vcpu;
 		o << ", \"reasons\": ";
 		json_findings(o, v.reasons);
 		o << '}';

@@ -3,8 +3,9 @@
 #
 # In a freshly booted test host, on any Debian kernel: irqbypass-doctor's
 # verdicts (its --json), with the stock manager, then with ours under the
-# stock kvm and vfio-pci, paired with KVM and with kvm-consumer, and its
-# answers to bad input. Documentation/troubleshooting.md. TAP.
+# stock kvm and vfio-pci, paired with KVM and with kvm-consumer (remapped,
+# and a forwarded line of the interrupt controller model), and its answers
+# to bad input. Documentation/troubleshooting.md. TAP.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib.sh"
@@ -49,7 +50,7 @@ edu=$(for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
 done | head -n 1)
 
-echo "1..8"
+echo "1..9"
 modprobe "$kvm"
 modprobe vfio-pci
 check "the stock manager: the doctor runs" sh -c "'$doctor' --json > '$out/stock.json'"
@@ -71,9 +72,16 @@ fi
 
 insmod "$mods/kvm-consumer/kvm_consumer.ko"
 "$vmm" --bdf "$edu" --gsi 41 --kvm-consumer --then "$doctor --json > $out/kc.json" > /dev/null || true
-check "stock vfio-pci and kvm-consumer: paired with a consumer other than KVM" \
-	holds "$out/kc.json" 'len(v) == 1 and v[0]["paired"] and v[0]["consumer"] == "kc_add_producer" and v[0]["path"] == "paired" and v[0]["reasons"][0]["id"] == "other-consumer"'
-rmmod kvm_consumer
+check "stock vfio-pci and kvm-consumer: remapped by kvm-consumer, no posting capability" \
+	holds "$out/kc.json" 'len(v) == 1 and v[0]["paired"] and v[0]["consumer"] == "kvm-consumer" and v[0]["path"] == "remapped" and v[0]["reasons"][0]["id"] == "kvm-consumer-remapped" and "no posting capability" in v[0]["reasons"][0]["sentence"]'
+
+insmod "$mods/selftests/irqchip-model/irqchip_model.ko"
+insmod "$mods/vfio-platform-producer/vfio_platform_producer.ko"
+"$vmm" --platform irqchip-model.0 --line 0 --gsi 44 --raise 1 \
+	--then "$doctor --json > $out/fwd.json" > /dev/null || true
+check "a model line through vfio-platform-producer to kvm-consumer: forwarded" \
+	holds "$out/fwd.json" 'len(v) == 1 and v[0]["paired"] and v[0]["consumer"] == "kvm-consumer" and v[0]["path"] == "forwarded" and v[0]["reasons"] == []'
+rmmod vfio_platform_producer irqchip_model kvm_consumer
 
 umount /sys/kernel/debug
 status=0
@@ -91,4 +99,8 @@ status=0
 "$doctor" --watch 2> "$out/err" || status=$?
 check "an unknown option: usage and exit 2" \
 	sh -c "test $status = 2 && grep -q 'unrecognized option' '$out/err'"
+
+# Leave the host as found: kernel-tests.sh loads ours next.
+modprobe -r "$kvm" vfio_pci vfio_pci_core
+rmmod irqbypass
 exit $failed
