@@ -23,7 +23,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 # builds in parallel).
 .NOTPARALLEL:
 
-.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall
+.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
@@ -156,9 +156,12 @@ dkms-uninstall: ## remove the DKMS module from every kernel, and its source
 	dkms remove irqbypass/$(DKMS_VERSION) --all
 	rm -rf /usr/src/irqbypass-$(DKMS_VERSION)
 
+deb: ## the Debian packages irqbypass-dkms and irqbypass-tools in BUILD/deb, then lintian
+	scripts/deb.sh
+
 # deps first, in their own make: KDIR is only known once headers are installed.
-check: deps ## every test: ABI, style, KUnit in UML, the test host suites, other kernels
-	$(MAKE) modules style check-kunit harness check-testhost check-kernels
+check: deps ## every test: ABI, style, the packages, KUnit in UML, the test host suites, other kernels
+	$(MAKE) modules style deb check-kunit harness check-testhost check-kernels
 
 demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
 	$(MAKE) modules harness

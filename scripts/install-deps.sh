@@ -10,7 +10,7 @@ packages="
 	linux-headers-amd64 linux-source-6.1 sparse busybox-static
 	linux-image-amd64 qemu-system-x86 cpio gzip clang-format
 	clang bpftool libbpf-dev libelf-dev zlib1g-dev libgtest-dev
-	mmdebstrap dkms codespell bpftrace
+	mmdebstrap dkms codespell bpftrace debhelper dh-dkms lintian
 "
 
 missing=
