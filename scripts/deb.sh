@@ -15,6 +15,17 @@ out=$(build_dir)/deb
 version=$("$top/scripts/version.sh" | tr - +)
 src=$out/irqbypass-$version
 
+# The same tree, committed and not, gives the same packages: built once.
+key=$(cd "$top" && {
+	git rev-parse HEAD
+	git diff HEAD
+	git ls-files -o --exclude-standard -z | xargs -0r sha256sum
+} 2> /dev/null | sha256sum)
+if [ "$(cat "$out/.key" 2> /dev/null)" = "$key" ]; then
+	echo "deb: irqbypass $version is built and lintian-clean in $out"
+	exit 0
+fi
+
 rm -rf "$out"
 mkdir -p "$src"
 rsync -a --exclude=/build --exclude=/.git \
@@ -45,3 +56,4 @@ ls "$out"/*.deb
 echo "deb: lintian $changes"
 lintian --fail-on error,warning --display-info "$changes"
 echo "deb: lintian: no error, no warning"
+echo "$key" > "$out/.key"
