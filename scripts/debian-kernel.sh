@@ -17,6 +17,12 @@
 #        debian-kernel.sh kdir KVER           the build tree, in the root
 #        debian-kernel.sh headers KVER        its common headers, unpacked
 #        debian-kernel.sh out KVER            where build put the modules
+#        debian-kernel.sh second KVER         another kernel of KVER's release
+#        debian-kernel.sh fetch KVER ROOT DEB...
+#                                             the second kernel's headers and
+#                                             what they and the packages DEB
+#                                             need that the system at ROOT
+#                                             lacks, in one directory
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +54,8 @@ sources_of() {
 	echo "deb [signed-by=$keyring] ${mirror%/debian}/debian-security $s-security main"
 }
 
-# apt with a private state per release: "apt_of SUITE apt-get ...".
+# apt with a private state per release: "apt_of SUITE apt-get ...";
+# APT_STATUS names another system's dpkg status to resolve against.
 # Archive snapshots may be older than their Release files' Valid-Until.
 apt_of() {
 	local s=$1 d=$cache/apt/$1
@@ -60,7 +67,7 @@ apt_of() {
 	fi
 	"$@" -o Dir::Etc::SourceList="$d/sources.list" \
 		-o Dir::Etc::SourceParts=/dev/null -o Dir::State="$d/state" \
-		-o Dir::Cache="$d/cache" -o Dir::State::status="$d/status" \
+		-o Dir::Cache="$d/cache" -o Dir::State::status="${APT_STATUS:-$d/status}" \
 		-o Debug::NoLocking=1 -o APT::Architecture=amd64 \
 		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root
 }
@@ -208,11 +215,59 @@ build() {
 	echo "$dst"
 }
 
+# A second kernel for the package tests (selftests/testhost/deb-tests.sh),
+# which install its headers: the newest other kernel of KVER's release
+# (with its backports), an upgrade its users could make; if there is
+# none (unstable keeps one version), KVER's cloud flavour.
+second() {
+	local kver=$1 s other
+	s=$(suite_of "$kver")
+	apt_update "$s"
+	other=$(apt_of "$s" apt-cache search --names-only "^linux-headers-[0-9][^ ]*-amd64\$" |
+		awk '{ sub("^linux-headers-", "", $1); print $1 }' |
+		grep -Ev -- '-(rt|cloud)-amd64$' | grep -vxF -- "$kver" | sort -V | tail -n 1)
+	echo "${other:-${kver%-amd64}-cloud-amd64}"
+}
+
+# The debs the package tests install besides ours, which the test host
+# cannot download: the second kernel's headers, and whatever they and the
+# packages given (files) depend on that the system at ROOT (/, or a build
+# root) has not installed, as apt resolves it against KVER's release.
+# They are fetched into kernels/KVER/deb-test, again only when the second
+# kernel, the packages' dependencies or ROOT's packages changed; printed
+# one a line. The file second there names the second kernel.
+fetch() {
+	local kver=$1 root=$2 s second d key
+	shift 2
+	s=$(suite_of "$kver")
+	second=$(second "$kver")
+	d=$cache/$kver/deb-test
+	key=$({
+		echo "$second"
+		for deb in "$@"; do dpkg-deb -f "$deb" Package Depends; done
+		md5sum < "$root/var/lib/dpkg/status"
+	} | md5sum)
+	if [ "$(cat "$d/.key" 2> /dev/null)" != "$key" ]; then
+		rm -rf "$d"
+		mkdir -p "$d/partial"
+		say "fetching linux-headers-$second and what the package tests need in $root"
+		APT_STATUS=$root/var/lib/dpkg/status apt_of "$s" apt-get -qq --download-only install \
+			-o Dir::Cache::archives="$d" -o APT::Install-Recommends=false \
+			"linux-headers-$second" $(realpath "$@") > /dev/null ||
+			die "cannot fetch what the package tests need for $kver"
+		rmdir "$d/partial"
+		echo "$second" > "$d/second"
+		echo "$key" > "$d/.key"
+	fi
+	ls "$d"/*.deb
+}
+
 cmd=${1:-}
 shift || true
 case $cmd in
 newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
-root | image | build | kdir | headers | out)
+fetch) [ $# -ge 2 ] || die "usage: $0 fetch KVER ROOT DEB..."; suite_of "$1" > /dev/null; fetch "$@" ;;
+root | image | build | kdir | headers | out | second)
 	[ $# = 1 ] || die "usage: $0 $cmd KVER"
 	suite_of "$1" > /dev/null
 	"$cmd" "$1" ;;
