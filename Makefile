@@ -23,7 +23,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 # builds in parallel).
 .NOTPARALLEL:
 
-.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb
+.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
@@ -125,10 +125,12 @@ bench: modules ## stock, our and the v6.17-design managers measured in the test 
 shell: modules harness ## a root shell in the test host, everything built loaded-ready
 	$(TESTHOST) --shell
 
-check-kernel: harness selftests ## for KVER=: build, ABI check, the stock pairing suite and kvm-consumer's in the test host
+check-kernel: harness selftests deb ## for KVER=: build, ABI check, the stock pairing suite and kvm-consumer's, the packages, in the test host
 	@test -n "$(KVER)" || { echo "usage: make check-kernel KVER=<Debian kernel ABI name>" >&2; exit 1; }
 	$(MAKE) modules KVER=$(KVER)
 	KVER=$(KVER) selftests/testhost/run.sh -- selftests/testhost/kernel-tests.sh
+	$(call deb_fetch,$(KVER),$$($(DK) root $(KVER)))
+	KVER=$(KVER) selftests/testhost/run.sh --timeout 1800 -- selftests/testhost/deb-tests.sh
 
 check-kernels: ## check-kernel on each of CHECK_KERNELS, the newest Debian ships
 	@for k in $(CHECK_KERNELS); do \
@@ -159,9 +161,18 @@ dkms-uninstall: ## remove the DKMS module from every kernel, and its source
 deb: ## the Debian packages irqbypass-dkms and irqbypass-tools in BUILD/deb, then lintian
 	scripts/deb.sh
 
+# What the package tests install besides the packages, fetched for the
+# offline test host: for kernel $(1), into the system at $(2).
+DEBS = $(BUILD)/deb/irqbypass-dkms_*_all.deb $(BUILD)/deb/irqbypass-tools_*_amd64.deb
+deb_fetch = $(DK) fetch $(1) $(2) $(DEBS) > /dev/null
+
+check-deb: deb ## the packages installed, rebuilt for a second kernel, removed, purged, in the test host
+	$(call deb_fetch,$(INSTALL_KVER),/)
+	$(TESTHOST) --timeout 1800 -- selftests/testhost/deb-tests.sh
+
 # deps first, in their own make: KDIR is only known once headers are installed.
 check: deps ## every test: ABI, style, the packages, KUnit in UML, the test host suites, other kernels
-	$(MAKE) modules style deb check-kunit harness check-testhost check-kernels
+	$(MAKE) modules style deb check-kunit harness check-testhost check-deb check-kernels
 
 demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
 	$(MAKE) modules harness
