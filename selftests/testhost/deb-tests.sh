@@ -4,7 +4,8 @@
 # In the test host (its root is a writable overlay): the packages of
 # make deb through their life on a Debian system. apt installs them and
 # DKMS builds the manager for the running kernel; the stock kvm and
-# vfio-pci, reloaded, take it; irqbypass-trace runs from PATH on it; a
+# vfio-pci, reloaded, take it; irqbypass-trace and irqbypass-doctor run
+# from PATH on it; a
 # second kernel installed gets its own build; apt remove brings the stock
 # module back and apt purge leaves no file of ours. TAP, each step's
 # output shown. Documentation/packages.md
@@ -96,7 +97,7 @@ mkdir -p "$root$stage/extra"
 cp "$dkms_deb" "$tools_deb" "$root$stage/"
 cp "$extra"/*.deb "$root$stage/extra/"
 
-echo "1..14"
+echo "1..15"
 echo "# irqbypass $version on $kver${root:+, in the build root $root}; second kernel $second"
 stock=$(in_root modinfo -n irqbypass)
 before=$(ours)
@@ -121,6 +122,8 @@ step in_root sh -c 'command -v irqbypass-trace && irqbypass-trace --help'
 ok $? "irqbypass-trace --help runs from PATH"
 step in_root irqbypass-trace --duration 1 && grep -q 'watching the IRQ bypass manager' /tmp/deb-step.log
 ok $? "irqbypass-trace --duration 1 traces the packaged manager"
+step in_root irqbypass-doctor --json && grep -q '"manager": "ours", "manager_version": "'"$version"'"' /tmp/deb-step.log
+ok $? "irqbypass-doctor runs from PATH and finds the packaged manager"
 
 # The kernel's own postinst hooks run, but for the initramfs: not ours,
 # and slow under emulation (INITRD=No, as /etc/kernel-img.conf allows).
