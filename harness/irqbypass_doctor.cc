@@ -4,6 +4,7 @@
 // parameters and this manager's debugfs view; no tracing needed.
 // Documentation/troubleshooting.md
 #include <cstdio>
+#include <exception>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -56,10 +57,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	HostFacts facts = read_host();
-	Report report = diagnose(facts);
+	try {
+		HostFacts facts = read_host();
+		Report report = diagnose(facts);
 
-	fputs(json ? to_json(report).c_str() : to_text(report).c_str(), stdout);
-	/* Ours, but unreadable: said in the report, and a failure. */
-	return facts.manager == "ours" && !facts.debugfs ? 1 : 0;
+		fputs(json ? to_json(report).c_str() : to_text(report).c_str(), stdout);
+		/* Ours, but unreadable: said in the report, and a failure. */
+		return facts.manager == "ours" && !facts.debugfs ? 1 : 0;
+	} catch (const std::exception &ex) {
+		fprintf(stderr, "%s: %s\n", argv[0], ex.what());
+		return 1;
+	}
 }

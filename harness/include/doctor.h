@@ -81,9 +81,11 @@ struct Report {
 	std::vector<VectorReport> vectors;
 };
 
-// Reads the facts of the running host; needs root for debugfs.
+// Reads the facts of the running host; needs root for debugfs. Throws
+// std::runtime_error on a debugfs line not as Documentation/tracing.md says.
 HostFacts read_host();
-// The members listed in one of the manager's debugfs files.
+// The members listed in one of the manager's debugfs files; throws
+// std::runtime_error on a line that lacks a key it reads.
 std::vector<Member> parse_members(const std::vector<std::string> &lines);
 // What the facts mean.
 Report diagnose(const HostFacts &facts);

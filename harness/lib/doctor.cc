@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <unistd.h>
 
 #include "host_irq.h"
@@ -27,16 +28,16 @@ bool exists(const std::string &path)
 	return access(path.c_str(), F_OK) == 0;
 }
 
-// The value of @key in a "key=value key=value" line, "" if absent.
-std::string field(const std::string &line, const std::string &key)
+// A signed value of @kv (irq is -1 while unknown): throws if not a number.
+int signed_num(const KeyValues &kv, const std::string &key)
 {
-	std::istringstream in(line);
-	std::string word;
+	const std::string &s = kv.str(key);
+	char *end;
+	long v = std::strtol(s.c_str(), &end, 10);
 
-	while (in >> word)
-		if (word.compare(0, key.size() + 1, key + "=") == 0)
-			return word.substr(key.size() + 1);
-	return "";
+	if (s.empty() || *end)
+		throw std::runtime_error(key + "=" + s + " is not a number");
+	return (int)v;
 }
 
 // debugfs escapes a comm's spaces and backslashes as \ooo.
@@ -279,17 +280,16 @@ std::vector<Member> parse_members(const std::vector<std::string> &lines)
 	std::vector<Member> out;
 
 	for (const std::string &l : lines) {
+		KeyValues kv(l);
 		Member m;
 
-		m.token = field(l, "token");
-		m.object = field(l, "producer");
-		if (m.object.empty())
-			m.object = field(l, "consumer");
-		m.irq = std::atoi(field(l, "irq").c_str());
-		m.connected = field(l, "state") == "connected";
-		m.via = field(l, "via");
-		m.pid = std::atoi(field(l, "pid").c_str());
-		m.comm = unescape(field(l, "comm"));
+		m.token = kv.str("token");
+		m.object = kv.str(kv.has("producer") ? "producer" : "consumer");
+		m.irq = signed_num(kv, "irq");
+		m.connected = kv.str("state") == "connected";
+		m.via = kv.str("via");
+		m.pid = (int)kv.num("pid");
+		m.comm = unescape(kv.str("comm"));
 		out.push_back(m);
 	}
 	return out;
@@ -352,13 +352,14 @@ HostFacts read_host()
 		f.consumers = parse_members(file_lines(std::string(kDebugfs) + "consumers"));
 	}
 	for (const std::string &l : file_lines(kKcIrqfds)) {
+		KeyValues kv(l);
 		KcIrqfd k;
-		std::string vcpu = field(l, "vcpu");
 
-		k.token = field(l, "token");
-		k.mode = field(l, "mode");
-		k.reason = std::strtoul(field(l, "reason").c_str(), nullptr, 10);
-		k.vcpu = vcpu.empty() ? -1 : std::atoi(vcpu.c_str());
+		k.token = kv.str("token");
+		k.mode = kv.str("mode");
+		k.reason = (unsigned int)kv.num("reason");
+		/* Only a posted irqfd has a vCPU. */
+		k.vcpu = kv.has("vcpu") ? (int)kv.num("vcpu") : -1;
 		f.kc_irqfds.push_back(k);
 	}
 	for (const Member &p : f.producers)
