@@ -79,6 +79,40 @@ modules_loaded() {
 	done
 }
 
+# In the test host on another Debian kernel (KVER, Documentation/kernels.md),
+# this machine's userland cannot build or install for it: that kernel's
+# build root can, with the running kernel's stock modules bound in. Sets
+# root (empty without KVER) and in_root, which runs a command there.
+enter_kernel_root() {
+	root=
+	in_root() { "$@"; }
+	[ -n "${KVER:-}" ] || return 0
+	root=$(kernel_cache)/$KVER/root
+	for d in proc sys dev; do
+		mount --rbind "/$d" "$root/$d"
+	done
+	mkdir -p "$root/lib/modules/$(uname -r)/kernel"
+	mount --bind "$(kernel_cache)/$KVER/image/lib/modules/$(uname -r)/kernel" \
+		"$root/lib/modules/$(uname -r)/kernel"
+	cp "$(kernel_cache)/$KVER/image/lib/modules/$(uname -r)"/modules.* \
+		"$root/lib/modules/$(uname -r)/"
+	in_root() { chroot "$root" "$@"; }
+}
+
+# The stock kvm (for the CPU at hand) and vfio-pci reloaded, with
+# whichever irqbypass depmod prefers; in_root says where modprobe runs.
+reload_stock() {
+	in_root modprobe -r kvm_amd kvm_intel vfio_pci vfio_pci_core irqbypass 2> /dev/null || true
+	if grep -qw svm /proc/cpuinfo; then in_root modprobe kvm_amd; else in_root modprobe kvm_intel; fi
+	in_root modprobe vfio-pci
+}
+
+# Whether the loaded irqbypass is held by the stock kvm and vfio_pci_core.
+held_by_both() {
+	[ -e /sys/module/irqbypass/holders/kvm ] &&
+		[ -e /sys/module/irqbypass/holders/vfio_pci_core ]
+}
+
 # Prints the lines of file $1 that are kernel bug reports; false if none.
 splats() {
 	grep -aE "$SPLAT_PATTERN" "$1"

@@ -41,20 +41,7 @@ step() {
 	return $st
 }
 
-root=
-in_root() { "$@"; }
-if [ -n "${KVER:-}" ]; then
-	root=$(kernel_cache)/$KVER/root
-	image=$(kernel_cache)/$KVER/image
-	for d in proc sys dev; do
-		mount --rbind "/$d" "$root/$d"
-	done
-	mods=$root/lib/modules/$kver
-	mkdir -p "$mods/kernel"
-	mount --bind "$image/lib/modules/$kver/kernel" "$mods/kernel"
-	cp "$image/lib/modules/$kver"/modules.* "$mods/"
-	in_root() { chroot "$root" "$@"; }
-fi
+enter_kernel_root
 export DEBIAN_FRONTEND=noninteractive
 # Offline, apt takes the packages from the files given: no archive.
 apt_get() {
@@ -65,15 +52,6 @@ apt_get() {
 rm -f "$root/var/lib/man-db/auto-update"
 
 # The stock modules, with whichever irqbypass depmod prefers.
-reload() {
-	in_root modprobe -r kvm_amd kvm_intel vfio_pci vfio_pci_core irqbypass 2> /dev/null || true
-	if grep -qw svm /proc/cpuinfo; then in_root modprobe kvm_amd; else in_root modprobe kvm_intel; fi
-	in_root modprobe vfio-pci
-}
-held_by_both() {
-	[ -e /sys/module/irqbypass/holders/kvm ] &&
-		[ -e /sys/module/irqbypass/holders/vfio_pci_core ]
-}
 # Our files where the packages and DKMS put them; not the kernels' own
 # irqbypass.ko (under kernel/), nor their headers' irqbypass.h.
 ours() {
@@ -109,7 +87,7 @@ file=$(built "$kver")
 test -n "$file" && in_root dkms status -m irqbypass -v "$version" -k "$kver" 2> /dev/null | grep -q installed
 ok $? "DKMS built and installed irqbypass $version for $kver: $file"
 
-reload
+reload_stock
 pkg_src=$(in_root modinfo -F srcversion "$file")
 echo "# stock $stock; packaged srcversion $pkg_src, loaded $(cat /sys/module/irqbypass/srcversion)"
 test -n "$pkg_src" && [ "$(cat /sys/module/irqbypass/srcversion)" = "$pkg_src" ] &&
@@ -149,7 +127,7 @@ step apt_get remove irqbypass-dkms irqbypass-tools
 ok $? "apt-get remove irqbypass-dkms irqbypass-tools"
 test -z "$(built "$kver")$(built "$second")" && ! in_root dkms status 2> /dev/null | grep -q irqbypass
 ok $? "no DKMS module left for $kver or $second"
-reload
+reload_stock
 # The stock module has no version; modprobe takes the kernel's file again.
 test ! -e /sys/module/irqbypass/version && [ "$(in_root modinfo -n irqbypass)" = "$stock" ] &&
 	held_by_both

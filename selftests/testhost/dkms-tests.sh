@@ -21,42 +21,20 @@ ok() {
 }
 
 src=$top
-in_root() { "$@"; }
-if [ -n "${KVER:-}" ]; then
-	root=$(kernel_cache)/$KVER/root
-	image=$(kernel_cache)/$KVER/image
-	for d in proc sys dev; do
-		mount --rbind "/$d" "$root/$d"
-	done
-	mods=$root/lib/modules/$kver
-	mkdir -p "$mods/kernel"
-	mount --bind "$image/lib/modules/$kver/kernel" "$mods/kernel"
-	cp "$image/lib/modules/$kver"/modules.* "$mods/"
+enter_kernel_root
+if [ -n "$root" ]; then
 	src=/usr/src/irqbypass-work
 	rsync -a --exclude=/build --exclude=/.git --exclude=/harness \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
 		"$top/" "$root$src/"
-	in_root() { chroot "$root" "$@"; }
 fi
-
-# The stock modules, with whichever irqbypass depmod prefers.
-reload() {
-	in_root modprobe -r kvm_amd kvm_intel vfio_pci vfio_pci_core irqbypass 2> /dev/null || true
-	if grep -qw svm /proc/cpuinfo; then in_root modprobe kvm_amd; else in_root modprobe kvm_intel; fi
-	in_root modprobe vfio-pci
-}
-
-held_by_both() {
-	[ -e /sys/module/irqbypass/holders/kvm ] &&
-		[ -e /sys/module/irqbypass/holders/vfio_pci_core ]
-}
 
 echo "1..6"
 stock=$(in_root modinfo -n irqbypass)
 in_root make -s -C "$src" dkms-install KVER="$kver" > /tmp/dkms-install.log 2>&1
 ok $? "dkms-install for $kver"
 ours=$(in_root sh -c "modinfo -F srcversion \$(find /lib/modules/$kver/updates -name 'irqbypass.ko*' | head -n 1)")
-reload
+reload_stock
 loaded=$(cat /sys/module/irqbypass/srcversion)
 echo "# stock $stock; DKMS-built srcversion $ours, loaded $loaded"
 test -n "$ours" && test "$loaded" = "$ours"
@@ -66,7 +44,7 @@ ok $? "held by kvm and vfio_pci_core"
 
 in_root make -s -C "$src" dkms-uninstall > /tmp/dkms-uninstall.log 2>&1
 ok $? "dkms-uninstall"
-reload
+reload_stock
 # The stock module has no version; modprobe takes the kernel's file again.
 test ! -e /sys/module/irqbypass/version && test "$(in_root modinfo -n irqbypass)" = "$stock"
 ok $? "the stock irqbypass is back"
