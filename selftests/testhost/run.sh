@@ -59,7 +59,7 @@ initrd=$dir/initramfs-$kver.cpio.gz
 stamp=$(cat "$here/guest-init.sh" /bin/busybox | sha1sum | cut -c1-12)
 if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
 	say "building $initrd"
-	tree=$dir/initramfs
+	tree=$dir/initramfs-$kver
 	rm -rf "$tree"
 	mkdir -p "$tree"/{bin,dev,proc,sys,newroot,modules}
 	cp /bin/busybox "$tree/bin/busybox"
@@ -79,9 +79,19 @@ if [ ! -f "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 		esac
 		echo "$name" >> "$tree/modules/order"
 	done
-	(cd "$tree" && find . | cpio -o -H newc --quiet) | gzip -1 > "$initrd"
+	(cd "$tree" && find . | cpio -o -H newc --quiet) | gzip -1 > "$initrd.$$"
+	mv -f "$initrd.$$" "$initrd"
 	echo "$stamp" > "$initrd.stamp"
 fi
+
+# The logs of this run: the console, the registers of a hung guest, the
+# reports that failed it; in a directory per kernel and command, since
+# make check runs guests side by side (scripts/lanes.sh).
+label=${1:-shell}
+label=$(basename "${label%.sh}")
+logs=$dir/log/$kver.${label//[^A-Za-z0-9._-]/_}
+mkdir -p "$logs"
+console=$logs/console.log
 
 # A fresh run directory, shared read-write at the same path in the guest.
 # The command runs there with the same BUILD, cache and KVER.
@@ -140,11 +150,11 @@ stacks() {
 
 say "booting $kver under qemu ($tcg_thread-threaded TCG), running: $*"
 start=$(date +%s)
-rm -f "$dir/monitor.log"
+rm -f "$logs/monitor.log"
 if [ $live = 1 ]; then
-	"${qemu[@]}" < /dev/null > >(tee "$dir/console.log") 2>&1 &
+	"${qemu[@]}" < /dev/null > >(tee "$console") 2>&1 &
 else
-	"${qemu[@]}" < /dev/null > "$dir/console.log" 2>&1 &
+	"${qemu[@]}" < /dev/null > "$console" 2>&1 &
 fi
 qemu_pid=$!
 expired=$run.expired
@@ -154,7 +164,7 @@ expired=$run.expired
 	sleeper=$!
 	wait $sleeper
 	touch "$expired"
-	stacks > "$dir/monitor.log" 2>&1
+	stacks > "$logs/monitor.log" 2>&1
 	kill "$qemu_pid" 2> /dev/null
 ) &
 watchdog=$!
@@ -172,21 +182,21 @@ say "guest ran for $(( $(date +%s) - start )) s"
 [ $live = 1 ] || cat "$run/output" 2>/dev/null || true
 
 if [ $timed_out = 1 ]; then
-	say "FAIL: timed out after $timeout s; the guest's stacks (sysrq l, w, t) are in $dir/console.log, its registers in $dir/monitor.log; each vCPU's RIP, twice:"
-	"$here/qemu-monitor.py" --rips "$kallsyms" "$dir/monitor.log" >&2
+	say "FAIL: timed out after $timeout s; the guest's stacks (sysrq l, w, t) are in $console, its registers in $logs/monitor.log; each vCPU's RIP, twice:"
+	"$here/qemu-monitor.py" --rips "$kallsyms" "$logs/monitor.log" >&2
 	exit 1
 fi
 if [ ! -f "$run/status" ]; then
-	say "FAIL: the guest did not finish the command (console: $dir/console.log)"
-	tail -n 30 "$dir/console.log" >&2
+	say "FAIL: the guest did not finish the command (console: $console)"
+	tail -n 30 "$console" >&2
 	exit 1
 fi
 status=$(cat "$run/status")
 
 # Kernel reports on the console fail the run, whatever the command said.
-if splats "$dir/console.log" > "$dir/splats.txt"; then
+if splats "$console" > "$logs/splats.txt"; then
 	say "FAIL: kernel reports on the console:"
-	cat "$dir/splats.txt" >&2
+	cat "$logs/splats.txt" >&2
 	status=1
 fi
 
