@@ -128,14 +128,19 @@ shell: modules harness ## a root shell in the test host, everything built loaded
 check-kernel: harness selftests ## for KVER=: build, ABI check, the doctor, the stock pairing suite and kvm-consumer's in the test host
 	@test -n "$(KVER)" || { echo "usage: make check-kernel KVER=<Debian kernel ABI name>" >&2; exit 1; }
 	$(MAKE) modules KVER=$(KVER)
-	KVER=$(KVER) selftests/testhost/run.sh -- selftests/testhost/kernel-tests.sh
+	KVER=$(KVER) selftests/testhost/run.sh --timeout 1500 -- selftests/testhost/kernel-tests.sh
 
-check-kernels: ## check-kernel on each of CHECK_KERNELS, the newest Debian ships
-	@for k in $(CHECK_KERNELS); do \
-		kver=$$($(DK) newest "$${k%%:*}" "$${k#*:}") || exit 1; \
-		echo "check-kernels: $$kver"; \
-		$(MAKE) --no-print-directory check-kernel KVER=$$kver || exit 1; \
+# The lanes of check-kernels, one a line: a check-kernel for each kernel.
+kernel_lanes = for k in $(CHECK_KERNELS); do \
+		kver=$$($(DK) newest "$${k%%:*}" "$${k\#*:}") || exit 1; \
+		echo "check-kernel KVER=$$kver"; \
 	done
+LANES = MAKE="$(MAKE)" scripts/lanes.sh
+
+check-kernels: harness selftests ## check-kernel on each of CHECK_KERNELS, the newest Debian ships, side by side
+	@mkdir -p $(BUILD)
+	@{ $(kernel_lanes); } > $(BUILD)/kernel-lanes.txt
+	$(LANES) < $(BUILD)/kernel-lanes.txt
 
 install: modules ## irqbypass.ko into /lib/modules/<KDIR's kernel or KVER>/updates, then depmod
 	install -D -m 0644 $(if $(KVER),"$$($(DK) out $(KVER))",$(CURDIR))/irqbypass/irqbypass.ko \
@@ -177,8 +182,13 @@ else
 endif
 
 # deps first, in their own make: KDIR is only known once headers are installed.
+# What is built once, then the lanes that use it, side by side
+# (scripts/lanes.sh): KUnit in UML, the test host on this kernel, and on
+# each other kernel.
 check: deps ## every test: ABI, style, the packages, KUnit in UML, the test host suites, other kernels
-	$(MAKE) modules style deb check-kunit harness check-testhost check-kernels
+	$(MAKE) modules style deb harness selftests linux-source
+	@{ echo check-kunit; echo check-testhost; $(kernel_lanes); } > $(BUILD)/check-lanes.txt
+	$(LANES) < $(BUILD)/check-lanes.txt
 
 demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
 	$(MAKE) modules harness
