@@ -21,6 +21,16 @@ struct Member {
 	std::string comm;
 };
 
+// A registration the manager refused because its side of the token was
+// held, from its kernel log line (Documentation/tracing.md).
+struct Refusal {
+	std::string side; // "producer" or "consumer": the refused one's
+	std::string token;
+	std::string holder_side;
+	int holder_pid = 0;
+	std::string holder_comm;
+};
+
 // An irqfd of kvm-consumer, from its debugfs (Documentation/kvm-consumer.md).
 struct KcIrqfd {
 	std::string token;
@@ -49,6 +59,7 @@ struct HostFacts {
 	std::vector<KcIrqfd> kc_irqfds; // when kvm-consumer is loaded
 	// Per producer irq: its /proc/interrupts action name.
 	std::vector<std::pair<int, std::string>> irq_names;
+	std::vector<Refusal> refusals; // as long as the kernel log keeps them
 };
 
 // One reason a vector does not bypass the host, or a warning.

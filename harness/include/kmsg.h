@@ -10,8 +10,9 @@ namespace irqbypass {
 
 class Kmsg {
 public:
-	// Skips every record logged so far.
-	Kmsg();
+	// Skips every record logged so far, unless @whole_log: then the
+	// first read_new() returns the log the kernel still keeps.
+	explicit Kmsg(bool whole_log = false);
 	// The records logged since construction or the last call.
 	std::string read_new();
 

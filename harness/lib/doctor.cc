@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
 #include "host_irq.h"
 #include "kc_vm.h"
+#include "kmsg.h"
 #include "sysfs.h"
 
 namespace irqbypass::doctor {
@@ -243,6 +245,25 @@ void name_vector(VectorReport *v, const std::string &name)
 		v->vector = kind;
 }
 
+// The manager's refusals the kernel log still holds: records are
+// "LEVEL,SEQ,TIME,FLAGS;message" (Documentation/ABI/testing/dev-kmsg),
+// the message as irqbp_refused() prints it (Documentation/tracing.md).
+std::vector<Refusal> read_refusals()
+{
+	static const std::regex line(R"(;irqbypass: (producer|consumer) \S+ refused: token (\S+) )"
+				     R"(held by (producer|consumer) \S+ of pid (\d+) \((.*)\)$)");
+	std::istringstream log(Kmsg(true).read_new());
+	std::vector<Refusal> out;
+	std::smatch m;
+
+	for (std::string l; std::getline(log, l);) {
+		if (!std::regex_search(l, m, line))
+			continue;
+		out.push_back({ m[1], m[2], m[3], std::stoi(m[4]), m[5] });
+	}
+	return out;
+}
+
 void json_string(std::ostringstream &o, const std::string &s)
 {
 	o << '"';
@@ -330,9 +351,10 @@ HostFacts read_host()
 	}
 	if (f.iommu.empty())
 		f.posting_cap = false;
-	for (const std::string &l : file_lines("/proc/interrupts"))
+	for (const std::string &l : file_lines("/proc/interrupts")) {
 		if (l.find(" IR-") != std::string::npos)
 			f.remapping = true;
+	}
 	f.cmdline = sysfs_line("/proc/cmdline");
 	f.release = sysfs_line("/proc/sys/kernel/osrelease");
 
@@ -364,7 +386,41 @@ HostFacts read_host()
 	}
 	for (const Member &p : f.producers)
 		f.irq_names.emplace_back(p.irq, irq_name(p.irq));
+	f.refusals = read_refusals();
 	return f;
+}
+
+// Why a second registration on a vector's eventfd failed, once per
+// holder and side however often the log repeats it. Only while the holder
+// the log names still holds it: a token is an address, which a later
+// eventfd may reuse.
+static void add_refusals(const HostFacts &f, const Member &p, const Member *c, VectorReport *v)
+{
+	std::vector<const Refusal *> seen;
+
+	for (const Refusal &x : f.refusals) {
+		int holder_pid = x.holder_side == "producer" ? p.pid : c ? c->pid : -1;
+
+		if (x.token != v->token || x.holder_pid != holder_pid ||
+		    std::any_of(seen.begin(), seen.end(), [&x](const Refusal *s) {
+			    return s->side == x.side && s->holder_pid == x.holder_pid &&
+				   s->holder_comm == x.holder_comm;
+		    }))
+			continue;
+		seen.push_back(&x);
+		std::string holder = "the " + x.holder_side + " of pid " +
+				     std::to_string(x.holder_pid) + " (" + x.holder_comm + ")";
+		v->reasons.push_back(finding(
+			"refused",
+			"A second " + x.side +
+				" for this vector's eventfd was refused (-EBUSY): "
+				"the token is held by " +
+				holder + ".",
+			"One eventfd serves one VM's irqfd. If pid " +
+				std::to_string(x.holder_pid) +
+				" is a VMM that should be gone (a restart or a live update left "
+				"it), stop it; otherwise give each irqfd its own eventfd."));
+	}
 }
 
 Report diagnose(const HostFacts &f)
@@ -438,6 +494,7 @@ Report diagnose(const HostFacts &f)
 				if (h.id != "unsafe-interrupts" && h.id != "stock-manager")
 					v.reasons.push_back(h);
 		}
+		add_refusals(f, p, c, &v);
 		r.vectors.push_back(v);
 	}
 	return r;

@@ -7,9 +7,10 @@
 
 namespace irqbypass {
 
-Kmsg::Kmsg() : fd_(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
+Kmsg::Kmsg(bool whole_log) : fd_(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
 {
-	lseek(fd_.get(), 0, SEEK_END);
+	if (!whole_log)
+		lseek(fd_.get(), 0, SEEK_END);
 }
 
 std::string Kmsg::read_new()
