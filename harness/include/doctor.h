@@ -60,6 +60,8 @@ struct HostFacts {
 	// Per producer irq: its /proc/interrupts action name.
 	std::vector<std::pair<int, std::string>> irq_names;
 	std::vector<Refusal> refusals; // as long as the kernel log keeps them
+	// VFIO's INTx lines, which have no producer: irq and device.
+	std::vector<std::pair<int, std::string>> intx;
 };
 
 // One reason a vector does not bypass the host, or a warning.
@@ -71,14 +73,14 @@ struct Finding {
 
 struct VectorReport {
 	std::string device; // "0000:00:02.0", or the irq name when not a PCI vector
-	std::string vector; // "msi 0", "msix 3"
+	std::string vector; // "msi 0", "msix 3", "intx"
 	int irq = -1;
 	std::string token;
 	bool paired = false;
 	std::string vmm;      // "pid 4242 (qemu-system-x86)" of the consumer
 	std::string consumer; // "kvm" or the consumer's add callback
 	// "posting-capable", "posted" (to @vcpu), "forwarded", "remapped",
-	// "paired" (another consumer), "not paired"
+	// "paired" (another consumer), "not paired", "intx" (never posted)
 	std::string path;
 	int vcpu = -1;
 	std::vector<Finding> reasons; // why it is not posted, the first first

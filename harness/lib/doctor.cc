@@ -245,6 +245,29 @@ void name_vector(VectorReport *v, const std::string &name)
 		v->vector = kind;
 }
 
+// The VFIO INTx lines of a /proc/interrupts line: "11: ... vfio-intx(BDF)",
+// several actions of a shared line separated by ", ".
+void intx_lines(const std::string &l, std::vector<std::pair<int, std::string>> *out)
+{
+	static const std::string tag = "vfio-intx(";
+	size_t colon = l.find(':'), at = 0;
+	int irq;
+
+	try {
+		irq = std::stoi(l.substr(0, colon));
+	} catch (const std::exception &) {
+		return; /* the header, or NMI, LOC...: no line number */
+	}
+	while ((at = l.find(tag, at)) != std::string::npos) {
+		size_t end = l.find(')', at);
+
+		if (end == std::string::npos)
+			return;
+		out->emplace_back(irq, l.substr(at + tag.size(), end - at - tag.size()));
+		at = end;
+	}
+}
+
 // The manager's refusals the kernel log still holds: records are
 // "LEVEL,SEQ,TIME,FLAGS;message" (Documentation/ABI/testing/dev-kmsg),
 // the message as irqbp_refused() prints it (Documentation/tracing.md).
@@ -354,6 +377,7 @@ HostFacts read_host()
 	for (const std::string &l : file_lines("/proc/interrupts")) {
 		if (l.find(" IR-") != std::string::npos)
 			f.remapping = true;
+		intx_lines(l, &f.intx);
 	}
 	f.cmdline = sysfs_line("/proc/cmdline");
 	f.release = sysfs_line("/proc/sys/kernel/osrelease");
@@ -495,6 +519,24 @@ Report diagnose(const HostFacts &f)
 					v.reasons.push_back(h);
 		}
 		add_refusals(f, p, c, &v);
+		r.vectors.push_back(v);
+	}
+	for (const auto &[irq, device] : f.intx) {
+		VectorReport v;
+
+		v.device = device;
+		v.vector = "intx";
+		v.irq = irq;
+		v.path = "intx";
+		v.reasons.push_back(finding(
+			"intx",
+			"INTx cannot be posted: VFIO registers no bypass producer for a wired "
+			"line. The host takes each interrupt, masks the line, and unmasks it "
+			"when the guest's EOI signals KVM's resamplefd: a VM exit each time.",
+			"Have the guest's driver use MSI or MSI-X: in the guest, lspci -v shows "
+			"\"MSI: Enable+\" or \"MSI-X: Enable+\" once it does. A driver left on "
+			"INTx may have an option for it, or MSI may be off on the guest's "
+			"command line (pci=nomsi)."));
 		r.vectors.push_back(v);
 	}
 	return r;
