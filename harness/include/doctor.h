@@ -105,5 +105,21 @@ Report diagnose(const HostFacts &facts);
 
 std::string to_text(const Report &r);
 std::string to_json(const Report &r);
+// One vector as to_text() and to_json() show it.
+std::string vector_text(const VectorReport &v);
+std::string vector_json(const VectorReport &v);
+
+// A vector that appeared or whose verdict changed (now), or that is gone.
+struct Change {
+	bool gone = false;
+	VectorReport vector;
+};
+// What changed from @before to @after, vector by vector.
+std::vector<Change> changes(const Report &before, const Report &after);
+// A change as a text line ("  now: ...", "  gone: ..."), or as one JSON
+// object on a line; a trace record likewise ({"event": ...}).
+std::string change_text(const Change &c);
+std::string change_json(const Change &c);
+std::string event_json(const std::string &record);
 
 } // namespace irqbypass::doctor

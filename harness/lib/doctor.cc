@@ -542,6 +542,25 @@ Report diagnose(const HostFacts &f)
 	return r;
 }
 
+std::string vector_text(const VectorReport &v)
+{
+	std::ostringstream o;
+
+	o << "  " << v.device << " " << v.vector << " (irq " << v.irq << "): " << v.path;
+	if (v.paired)
+		o << ", paired with " << (v.consumer == "kvm" ? "KVM" : v.consumer) << " of "
+		  << v.vmm;
+	o << "\n";
+	if (v.path == "posted")
+		o << "    posted to vCPU " << v.vcpu << "\n";
+	if (v.path == "posting-capable")
+		o << "    posted to the vCPU its guest route targets; a route to several "
+		     "vCPUs is remapped instead\n";
+	for (const Finding &f : v.reasons)
+		o << "    why: " << f.sentence << "\n    fix: " << f.fix << "\n";
+	return o.str();
+}
+
 std::string to_text(const Report &r)
 {
 	std::ostringstream o;
@@ -560,20 +579,31 @@ std::string to_text(const Report &r)
 		o << "vectors: none registered\n";
 	else
 		o << "vectors:\n";
-	for (const VectorReport &v : r.vectors) {
-		o << "  " << v.device << " " << v.vector << " (irq " << v.irq << "): " << v.path;
-		if (v.paired)
-			o << ", paired with " << (v.consumer == "kvm" ? "KVM" : v.consumer)
-			  << " of " << v.vmm;
-		o << "\n";
-		if (v.path == "posted")
-			o << "    posted to vCPU " << v.vcpu << "\n";
-		if (v.path == "posting-capable")
-			o << "    posted to the vCPU its guest route targets; a route to several "
-			     "vCPUs is remapped instead\n";
-		for (const Finding &f : v.reasons)
-			o << "    why: " << f.sentence << "\n    fix: " << f.fix << "\n";
-	}
+	for (const VectorReport &v : r.vectors)
+		o << vector_text(v);
+	return o.str();
+}
+
+std::string vector_json(const VectorReport &v)
+{
+	std::ostringstream o;
+
+	o << "{\"device\": ";
+	json_string(o, v.device);
+	o << ", \"vector\": ";
+	json_string(o, v.vector);
+	o << ", \"irq\": " << v.irq << ", \"token\": ";
+	json_string(o, v.token);
+	o << ", \"paired\": " << (v.paired ? "true" : "false") << ", \"vmm\": ";
+	json_string(o, v.vmm);
+	o << ", \"consumer\": ";
+	json_string(o, v.consumer);
+	o << ", \"path\": ";
+	json_string(o, v.path);
+	o << ", \"vcpu\": " << v.vcpu;
+	o << ", \"reasons\": ";
+	json_findings(o, v.reasons);
+	o << '}';
 	return o.str();
 }
 
@@ -588,27 +618,74 @@ std::string to_json(const Report &r)
 	o << ", \"host_can_post\": " << (r.host_can_post ? "true" : "false") << ", \"host\": ";
 	json_findings(o, r.host);
 	o << ", \"vectors\": [";
-	for (size_t i = 0; i < r.vectors.size(); i++) {
-		const VectorReport &v = r.vectors[i];
-
-		o << (i ? ", " : "") << "{\"device\": ";
-		json_string(o, v.device);
-		o << ", \"vector\": ";
-		json_string(o, v.vector);
-		o << ", \"irq\": " << v.irq << ", \"token\": ";
-		json_string(o, v.token);
-		o << ", \"paired\": " << (v.paired ? "true" : "false") << ", \"vmm\": ";
-		json_string(o, v.vmm);
-		o << ", \"consumer\": ";
-		json_string(o, v.consumer);
-		o << ", \"path\": ";
-		json_string(o, v.path);
-		o << ", \"vcpu\": " << v.vcpu;
-		o << ", \"reasons\": ";
-		json_findings(o, v.reasons);
-		o << '}';
-	}
+	for (size_t i = 0; i < r.vectors.size(); i++)
+		o << (i ? ", " : "") << vector_json(r.vectors[i]);
 	o << "]}\n";
+	return o.str();
+}
+
+namespace {
+
+// The same vector: a vector of a device, on the same irq and eventfd.
+bool same_vector(const VectorReport &a, const VectorReport &b)
+{
+	return a.device == b.device && a.vector == b.vector && a.irq == b.irq && a.token == b.token;
+}
+
+// The same verdict: what the report says of it.
+bool same_verdict(const VectorReport &a, const VectorReport &b)
+{
+	auto ids = [](const VectorReport &v) {
+		std::vector<std::string> out;
+
+		for (const Finding &f : v.reasons)
+			out.push_back(f.id);
+		return out;
+	};
+	return a.paired == b.paired && a.vmm == b.vmm && a.consumer == b.consumer &&
+	       a.path == b.path && a.vcpu == b.vcpu && ids(a) == ids(b);
+}
+
+} // namespace
+
+std::vector<Change> changes(const Report &before, const Report &after)
+{
+	std::vector<Change> out;
+
+	for (const VectorReport &v : before.vectors)
+		if (std::none_of(after.vectors.begin(), after.vectors.end(),
+				 [&v](const VectorReport &a) { return same_vector(a, v); }))
+			out.push_back({ true, v });
+	for (const VectorReport &v : after.vectors)
+		if (std::none_of(before.vectors.begin(), before.vectors.end(),
+				 [&v](const VectorReport &b) {
+					 return same_vector(b, v) && same_verdict(b, v);
+				 }))
+			out.push_back({ false, v });
+	return out;
+}
+
+std::string change_text(const Change &c)
+{
+	if (c.gone)
+		return "  gone: " + c.vector.device + " " + c.vector.vector + " (irq " +
+		       std::to_string(c.vector.irq) + ")\n";
+	return "  now:" + vector_text(c.vector).substr(1);
+}
+
+std::string change_json(const Change &c)
+{
+	return std::string("{\"change\": \"") + (c.gone ? "gone" : "now") +
+	       "\", \"vector\": " + vector_json(c.vector) + "}\n";
+}
+
+std::string event_json(const std::string &record)
+{
+	std::ostringstream o;
+
+	o << "{\"event\": ";
+	json_string(o, record);
+	o << "}\n";
 	return o.str();
 }
 
