@@ -37,6 +37,15 @@ sys.exit(0 if eval(sys.argv[2]) else 1)
 EOF
 }
 
+# Waits up to a minute for the line matching $1 in file $2.
+wait_for() {
+	i=0
+	while ! grep -q -- "$1" "$2" && [ $i -lt 120 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+}
+
 # Kernels since 6.10: the stock KVM registers no consumer without posting.
 kvm_pairs=1
 case $(uname -r) in
@@ -50,7 +59,7 @@ edu=$(for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
 done | head -n 1)
 
-echo "1..12"
+echo "1..13"
 modprobe "$kvm"
 modprobe vfio-pci
 check "the stock manager: the doctor runs" sh -c "'$doctor' --json > '$out/stock.json'"
@@ -79,6 +88,27 @@ insmod "$mods/kvm-consumer/kvm_consumer.ko"
 "$vmm" --bdf "$edu" --gsi 41 --kvm-consumer --then "$doctor --json > $out/kc.json" > /dev/null || true
 check "stock vfio-pci and kvm-consumer: remapped by kvm-consumer, no posting capability" \
 	holds "$out/kc.json" 'len(v) == 1 and v[0]["paired"] and v[0]["consumer"] == "kvm-consumer" and v[0]["path"] == "remapped" and v[0]["reasons"][0]["id"] == "kvm-consumer-remapped" and "no posting capability" in v[0]["reasons"][0]["sentence"]'
+
+# --watch: a pairing made and undone while the doctor follows.
+"$doctor" --watch > "$out/watch.txt" 2>&1 &
+wpid=$!
+wait_for "^watching:" "$out/watch.txt"
+"$vmm" --bdf "$edu" --gsi 43 --kvm-consumer > /dev/null || true
+wait_for "^  gone: $edu msi 0" "$out/watch.txt"
+kill -INT $wpid
+wstatus=0
+wait $wpid || wstatus=$?
+# What --watch printed: exit 0, the events, the verdict, gone, its
+# tracefs instance removed; else what it printed, as TAP comments.
+watched() {
+	w=$out/watch.txt
+	{ test $wstatus = 0 && grep -q '^event: .*irqbypass_connect:' "$w" &&
+		grep -q "^  now: $edu msi 0 (irq [0-9]*): remapped, paired with kvm-consumer of pid [0-9]* (irqbypass-vmm)\$" "$w" &&
+		grep -q "^  gone: $edu msi 0 " "$w" &&
+		test ! -e "/sys/kernel/tracing/instances/irqbypass-doctor-$wpid"; } ||
+		{ sed 's/^/# /' "$w"; return 1; }
+}
+check "--watch: the pairing's events, the vector's verdict, then gone; SIGINT stops it" watched
 
 # A second VM's KVM irqfd on the held eventfd: the manager refuses its
 # consumer, and the doctor names the holder. kvm-consumer refuses such an
@@ -118,7 +148,7 @@ check "not root: a clear message and exit 1" \
 	sh -c "test $status = 1 && grep -q 'needs root' '$out/err'"
 
 status=0
-"$doctor" --watch 2> "$out/err" || status=$?
+"$doctor" --frobnicate 2> "$out/err" || status=$?
 check "an unknown option: usage and exit 2" \
 	sh -c "test $status = 2 && grep -q 'unrecognized option' '$out/err'"
 
