@@ -86,6 +86,13 @@ long irqbp_nr_registered(void);
 /* The manager's module; exported to the KUnit suites only. */
 struct module *irqbp_module(void);
 
+/*
+ * Whether connects and disconnects run one at a time (arm64), or only one
+ * at a time per token; the KUnit suites may choose.
+ */
+bool irqbp_handshakes_serialized(void);
+void irqbp_set_handshakes_serialized(bool serialized);
+
 /* What debugfs may see of one token: pointers are printed, never followed. */
 struct irqbp_view {
 	const void *token;

@@ -85,6 +85,34 @@ static LIST_HEAD(irqbp_token_list);		/* irqbp_lock */
 
 DEFINE_PER_CPU(struct irqbp_stats, irqbp_stats);
 
+/*
+ * Whether connects and disconnects run one at a time, manager-wide, under
+ * irqbp_handshake_lock: on arm64, whose KVM's stop and start pause and
+ * resume the whole VM (Documentation/manager.md, "Handshakes"). The KUnit
+ * suites may choose, to check both settings on any architecture.
+ */
+static DEFINE_MUTEX(irqbp_handshake_lock);
+#if IS_ENABLED(CONFIG_KUNIT)
+static bool irqbp_serialized = IS_ENABLED(CONFIG_ARM64);
+
+bool irqbp_handshakes_serialized(void)
+{
+	return READ_ONCE(irqbp_serialized);
+}
+
+void irqbp_set_handshakes_serialized(bool serialized)
+{
+	WRITE_ONCE(irqbp_serialized, serialized);
+}
+EXPORT_SYMBOL_IF_KUNIT(irqbp_set_handshakes_serialized);
+#else
+bool irqbp_handshakes_serialized(void)
+{
+	return IS_ENABLED(CONFIG_ARM64);
+}
+#endif
+EXPORT_SYMBOL_IF_KUNIT(irqbp_handshakes_serialized);
+
 unsigned long irqbp_counter_read(enum irqbp_counter c)
 {
 	unsigned long sum = 0;
@@ -373,6 +401,29 @@ static void irqbp_clear(struct irqbp_token *tok, enum irqbypass_side side)
 }
 
 /*
+ * A connect's or disconnect's callbacks, stop to start, are one handshake:
+ * with the arm64 rule no two run at once, whatever their tokens. Returns
+ * whether irqbp_handshake_end() must unlock; the rule is read once, so
+ * that a KUnit suite changing it cannot unbalance the lock.
+ */
+static bool irqbp_handshake_begin(struct irqbp_token *tok)
+{
+	bool serialized = irqbp_handshakes_serialized();
+
+	lockdep_assert_held(&tok->lock);
+
+	if (serialized)
+		mutex_lock(&irqbp_handshake_lock);
+	return serialized;
+}
+
+static void irqbp_handshake_end(bool serialized)
+{
+	if (serialized)
+		mutex_unlock(&irqbp_handshake_lock);
+}
+
+/*
  * Pair @prod with @cons: stop both, let the producer and then the consumer
  * set up the bypass, start both. Every stop is matched by a start, also on
  * failure, and a failed add_producer is undone with del_consumer.
@@ -382,9 +433,8 @@ static int irqbp_connect(struct irqbp_token *tok,
 			 struct irq_bypass_consumer *cons)
 {
 	enum irqbypass_step step = IRQBYPASS_STEP_ADD_CONSUMER;
+	bool serialized = irqbp_handshake_begin(tok);
 	int ret = 0;
-
-	lockdep_assert_held(&tok->lock);
 
 	if (prod->stop)
 		prod->stop(prod);
@@ -405,6 +455,7 @@ static int irqbp_connect(struct irqbp_token *tok,
 		cons->start(cons);
 	if (prod->start)
 		prod->start(prod);
+	irqbp_handshake_end(serialized);
 
 	if (ret) {
 		irqbp_count(step == IRQBYPASS_STEP_ADD_CONSUMER ?
@@ -428,8 +479,7 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 {
 	struct irq_bypass_producer *prod = tok->producer;
 	struct irq_bypass_consumer *cons = tok->consumer;
-
-	lockdep_assert_held(&tok->lock);
+	bool serialized = irqbp_handshake_begin(tok);
 
 	if (prod->stop)
 		prod->stop(prod);
@@ -444,6 +494,7 @@ static void irqbp_disconnect(struct irqbp_token *tok, enum irqbypass_side side)
 		cons->start(cons);
 	if (prod->start)
 		prod->start(prod);
+	irqbp_handshake_end(serialized);
 
 	WRITE_ONCE(tok->unpairs, tok->unpairs + 1);
 	WRITE_ONCE(tok->connected, false);

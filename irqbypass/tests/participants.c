@@ -7,6 +7,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 
 #include "participants.h"
@@ -89,6 +90,8 @@ static int tcons_add(struct irq_bypass_consumer *c,
 	struct tcons *tc = to_tcons(c);
 
 	log_op(tc->log, C_ADD);
+	if (tc->sleep_us)
+		usleep_range(tc->sleep_us, 2 * tc->sleep_us);
 	if (tc->fail_add)
 		return tc->fail_add;
 	KUNIT_EXPECT_NULL(tc->test, tc->partner);
@@ -103,6 +106,8 @@ static void tcons_del(struct irq_bypass_consumer *c,
 	struct tcons *tc = to_tcons(c);
 
 	log_op(tc->log, C_DEL);
+	if (tc->sleep_us)
+		usleep_range(tc->sleep_us, 2 * tc->sleep_us);
 	KUNIT_EXPECT_PTR_EQ(tc->test, tc->partner, to_tprod(p));
 	tc->partner = NULL;
 	tc->dels++;
@@ -114,6 +119,8 @@ static void tcons_stop(struct irq_bypass_consumer *c)
 
 	log_op(tc->log, C_STOP);
 	tc->stops++;
+	if (tc->vm && atomic_inc_return(&tc->vm->paused) > 1)
+		atomic_inc(&tc->vm->nested);
 }
 
 static void tcons_start(struct irq_bypass_consumer *c)
@@ -122,6 +129,8 @@ static void tcons_start(struct irq_bypass_consumer *c)
 
 	log_op(tc->log, C_START);
 	tc->starts++;
+	if (tc->vm)
+		atomic_dec(&tc->vm->paused);
 	KUNIT_EXPECT_EQ(tc->test, tc->starts, tc->stops);
 }
 

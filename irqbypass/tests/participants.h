@@ -11,6 +11,7 @@
 #define _IRQBYPASS_TESTS_PARTICIPANTS_H
 
 #include <kunit/test.h>
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/irqbypass.h>
 
@@ -52,6 +53,16 @@ struct tprod {
 	struct completion *del_entered;	/* completed when del_consumer runs */
 };
 
+/*
+ * A VM whose consumers' stop and start pause and resume all of it, as
+ * arm64 KVM's do (kvm_arm_halt_guest()): they count the handshakes between
+ * a stop and its start, and a stop made while another is there.
+ */
+struct tvm {
+	atomic_t paused;		/* consumers stopped, not yet started */
+	atomic_t nested;		/* stops that found the VM paused */
+};
+
 struct tcons {
 	struct irq_bypass_consumer c;
 	void *token;
@@ -60,6 +71,8 @@ struct tcons {
 	struct tprod *partner;		/* set by add_producer, cleared by del */
 	int stops, starts, adds, dels;
 	int fail_add;			/* returned by add_producer */
+	struct tvm *vm;			/* its stop and start pause it, if set */
+	unsigned int sleep_us;		/* add_producer and del_producer sleep */
 };
 
 /* Distinct tokens that are never dereferenced, as with an eventfd_ctx. */
