@@ -132,6 +132,15 @@ static int stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+/* Which rule keeps handshakes apart: Documentation/manager.md. */
+static int handshakes_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, irqbp_handshakes_serialized() ? "serialized\n" :
+						    "per-token\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(handshakes);
+
 int irqbp_debugfs_init(void)
 {
 	irqbp_dir = debugfs_create_dir("irqbypass", NULL);
@@ -146,6 +155,8 @@ int irqbp_debugfs_init(void)
 	debugfs_create_file("stats", 0400, irqbp_dir, NULL, &stats_fops);
 	debugfs_create_file("tokens", 0400, irqbp_dir, NULL, &tokens_fops);
 	debugfs_create_file("latency", 0400, irqbp_dir, NULL, &latency_fops);
+	debugfs_create_file("handshakes", 0400, irqbp_dir, NULL,
+			    &handshakes_fops);
 	return 0;
 }
 

@@ -73,7 +73,7 @@ rmmod irqbypass_kunit irqbypass_failslab_kunit irqbypass_kunit_helpers
 # What the suites left, before the untraced kselftests add to it.
 cat $tr/trace > $out/trace.txt
 cat $tr/per_cpu/cpu0/stats > $out/trace-stats.txt
-for f in producers consumers pairs tokens stats latency; do
+for f in producers consumers pairs tokens stats latency handshakes; do
 	cat $dbg/$f > $out/$f.txt
 done
 
@@ -97,10 +97,12 @@ fi
 
 failed=0
 check version_is_ours test -s /sys/module/irqbypass/version
-check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 6 && test -z \"\$(find $dbg -type f ! -perm 400)\""
+check debugfs_root_only sh -c "test \$(ls $dbg | wc -l) = 7 && test -z \"\$(find $dbg -type f ! -perm 400)\""
 check debugfs_empty_after_suite sh -c "! cat $out/producers.txt $out/consumers.txt $out/pairs.txt $out/tokens.txt | grep ."
 check latency_counts_registrations test "$(awk '{ n += $2 } END { print n }' $out/latency.txt)" -ge "$(($(stat_of producer_registered) + $(stat_of consumer_registered)))"
 check refusals_name_holders sh -c "test \$(grep -c 'irqbypass_refused: ' $out/trace.txt) -gt 0 && ! grep 'irqbypass_refused: ' $out/trace.txt | grep -q 'holder_pid=0 '"
+# UML is no arm64: per-token handshakes, back after the suites chose.
+check handshakes_rule_of_arch grep -qx per-token $out/handshakes.txt
 check every_connect_disconnected test "$(stat_of connected)" -gt 0 -a "$(stat_of connected)" = "$(stat_of disconnected)"
 check registrations_balanced test "$(stat_of producer_registered)" = "$(stat_of producer_unregistered)" -a "$(stat_of consumer_registered)" = "$(stat_of consumer_unregistered)"
 check nomem_counted_and_traced test "$(stat_of rejected_nomem)" -gt 0 -a "$(count -E 'irqbypass_register_(producer|consumer): .* ret=-12$')" = "$(stat_of rejected_nomem)"
