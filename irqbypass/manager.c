@@ -82,6 +82,8 @@ static struct hlist_head *irqbp_buckets;	/* irqbp_lock */
 static unsigned int irqbp_shift;		/* irqbp_lock */
 static unsigned int irqbp_nr_tokens;		/* irqbp_lock */
 static LIST_HEAD(irqbp_token_list);		/* irqbp_lock */
+/* Set once irqbp_init() has made the table (Documentation/kernels.md). */
+static bool irqbp_ready;
 
 DEFINE_PER_CPU(struct irqbp_stats, irqbp_stats);
 
@@ -155,8 +157,9 @@ EXPORT_SYMBOL_IF_KUNIT(irqbp_nr_registered);
 
 /*
  * For the KUnit suites: the manager's module, whose reference count they
- * watch. They cannot find it in their own list of the modules they use:
- * struct module_use left <linux/module.h> after 6.12.
+ * watch, or NULL if it is built in. They cannot find it in their own list
+ * of the modules they use: struct module_use left <linux/module.h> after
+ * 6.12.
  */
 struct module *irqbp_module(void)
 {
@@ -557,6 +560,9 @@ int irqbp_register(void *token, enum irqbypass_side side, void *object,
 
 	might_sleep();
 
+	/* Pairs with irqbp_init(): ready, the table and cache are seen. */
+	if (!smp_load_acquire(&irqbp_ready))
+		return -ENODEV;
 	if (old && irqbp_holds(old, side, object))
 		return -EBUSY;
 
@@ -621,7 +627,8 @@ int irqbp_unregister(enum irqbypass_side side, const void *object,
 	might_sleep();
 
 	*irq = -1;
-	if (!object)
+	/* As in irqbp_register(): before irqbp_init(), nothing is registered. */
+	if (!object || !smp_load_acquire(&irqbp_ready))
 		return -ENOENT;
 	token = irqbp_slot_token(slot);
 	tok = token ? irqbp_token_find(token) : NULL;
@@ -717,6 +724,8 @@ static int __init irqbp_init(void)
 	if (irqbp_debugfs_init())
 		pr_warn("debugfs view not available\n");
 
+	/* Publishes the table and cache to irqbp_register() and unregister. */
+	smp_store_release(&irqbp_ready, true);
 	pr_debug("manager %s loaded\n", IRQBYPASS_VERSION);
 	return 0;
 }
@@ -730,5 +739,9 @@ static void __exit irqbp_exit(void)
 	kmem_cache_destroy(irqbp_token_cache);
 }
 
-module_init(irqbp_init);
+/*
+ * Built into the kernel, before KVM and VFIO (device initcalls) and after
+ * debugfs (a core initcall); as a module, this is module_init().
+ */
+subsys_initcall(irqbp_init);
 module_exit(irqbp_exit);

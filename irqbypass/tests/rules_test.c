@@ -284,7 +284,8 @@ static void no_module_reference(struct kunit *test)
 	struct tprod tp;
 	int refs;
 
-	KUNIT_ASSERT_NOT_NULL(test, manager);
+	if (!manager)
+		kunit_skip(test, "the manager is built into the kernel");
 	KUNIT_ASSERT_STREQ(test, module_name(manager), "irqbypass");
 	refs = module_refcount(manager);
 
