@@ -24,6 +24,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 .NOTPARALLEL:
 
 .PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
+.PHONY: intree
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
@@ -163,6 +164,10 @@ dkms-install: ## the manager as a DKMS module (dkms.conf), for KVER= or every in
 dkms-uninstall: ## remove the DKMS module from every kernel, and its source
 	dkms remove irqbypass/$(DKMS_VERSION) --all
 	rm -rf /usr/src/irqbypass-$(DKMS_VERSION)
+
+intree: ## this manager in place of virt/lib/irqbypass.c in the kernel source tree KSRC= (Documentation/kernels.md)
+	@test -n "$(KSRC)" || { echo "usage: make intree KSRC=<kernel source tree>" >&2; exit 1; }
+	scripts/intree.sh $(KSRC)
 
 deb: ## the Debian packages irqbypass-dkms and irqbypass-tools in BUILD/deb, then lintian
 	scripts/deb.sh
