@@ -18,6 +18,7 @@
 #        debian-kernel.sh headers KVER        its common headers, unpacked
 #        debian-kernel.sh out KVER            where build put the modules
 #        debian-kernel.sh second KVER         another kernel of KVER's release
+#        debian-kernel.sh source SUITE X.Y    linux-source-X.Y of SUITE, unpacked
 #        debian-kernel.sh fetch KVER ROOT DEB...
 #                                             the second kernel's headers and
 #                                             what they and the packages DEB
@@ -215,6 +216,29 @@ build() {
 	echo "$dst"
 }
 
+# Debian's linux-source-X.Y of a release, to build a kernel from
+# (scripts/check-intree.sh): the newest there, fetched and unpacked once,
+# beside the linux-source-6.1 that scripts/lib.sh unpacks.
+linux_source() {
+	local s=$1 xy=$2 v d
+	apt_update "$s"
+	v=$(apt_of "$s" apt-cache show --no-all-versions "linux-source-$xy" 2> /dev/null |
+		sed -n 's/^Version: //p')
+	[ -n "$v" ] || die "no linux-source-$xy in $s"
+	d=$(cache_dir)/linux-source-$v
+	if [ ! -f "$d/.complete" ]; then
+		rm -rf "$d"
+		mkdir -p "$d"
+		say "fetching and unpacking linux-source-$xy $v of $s (once)"
+		(cd "$d" && apt_of "$s" apt-get -qq download "linux-source-$xy")
+		dpkg-deb --fsys-tarfile "$d"/linux-source-*.deb |
+			tar -xO "./usr/src/linux-source-$xy.tar.xz" | tar -C "$d" -xJ
+		rm -f "$d"/linux-source-*.deb
+		touch "$d/.complete"
+	fi
+	echo "$d/linux-source-$xy"
+}
+
 # A second kernel for the package tests (selftests/testhost/deb-tests.sh),
 # which install its headers: the newest other kernel of KVER's release
 # (with its backports), an upgrade its users could make; if there is
@@ -267,6 +291,7 @@ shift || true
 case $cmd in
 newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
 fetch) [ $# -ge 2 ] || die "usage: $0 fetch KVER ROOT DEB..."; suite_of "$1" > /dev/null; fetch "$@" ;;
+source) [ $# = 2 ] || die "usage: $0 source SUITE X.Y"; linux_source "$@" ;;
 root | image | build | kdir | headers | out | second)
 	[ $# = 1 ] || die "usage: $0 $cmd KVER"
 	suite_of "$1" > /dev/null
