@@ -24,7 +24,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 .NOTPARALLEL:
 
 .PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
-.PHONY: intree
+.PHONY: intree check-intree
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
@@ -168,6 +168,9 @@ dkms-uninstall: ## remove the DKMS module from every kernel, and its source
 intree: ## this manager in place of virt/lib/irqbypass.c in the kernel source tree KSRC= (Documentation/kernels.md)
 	@test -n "$(KSRC)" || { echo "usage: make intree KSRC=<kernel source tree>" >&2; exit 1; }
 	scripts/intree.sh $(KSRC)
+
+check-intree: ## intree on a copy of linux-source-6.1, virt/lib/ built in for arm64 and x86_64: exports, tracepoints
+	scripts/check-intree.sh
 
 deb: ## the Debian packages irqbypass-dkms and irqbypass-tools in BUILD/deb, then lintian
 	scripts/deb.sh
