@@ -8,10 +8,10 @@
 # Then in a copy of that source (hard links: the unpacked source is never
 # changed) with the manager in place, for each ARCH, a kernel configured
 # from its defconfig with KVM built in (which selects
-# IRQ_BYPASS_MANAGER=y), debugfs and tracing is prepared and virt/lib/
-# alone built. Its built-in archive must export the four functions,
-# define the tracepoints and the debugfs view, and run the manager's init
-# as a subsys initcall. The copy and the build trees are kept under
+# IRQ_BYPASS_MANAGER=y), debugfs, tracing and KUnit is prepared and
+# virt/lib/ alone built. Its built-in archive must export the four
+# functions, define the tracepoints and the debugfs view, export to the
+# KUnit suites, and run the manager's init as a subsys initcall. The copy and the build trees are kept under
 # intree/ of the cache: a second run rebuilds only what changed.
 #
 # usage: check-intree.sh [ARCH...]   arm64 (cross-built) and x86_64 by default
@@ -25,6 +25,8 @@ die() { say "FAIL: $*"; exit 1; }
 
 exports="irq_bypass_register_producer irq_bypass_unregister_producer
 	irq_bypass_register_consumer irq_bypass_unregister_consumer"
+# With KUnit, what the manager exports to its suites.
+kunit_exports="irqbp_nr_registered irqbp_module __tracepoint_irqbypass_refused"
 events="register_producer unregister_producer register_consumer
 	unregister_consumer connect connect_fail disconnect refused"
 
@@ -73,7 +75,7 @@ tree_of() {
 
 # What the kernel of ARCH is configured with, besides its defconfig.
 options_of() {
-	local opts="-e VIRTUALIZATION -e KVM -e DEBUG_FS -e FTRACE -e ENABLE_DEFAULT_TRACERS"
+	local opts="-e VIRTUALIZATION -e KVM -e DEBUG_FS -e FTRACE -e ENABLE_DEFAULT_TRACERS -e KUNIT"
 
 	case $1 in
 	x86_64) echo "$opts -e KVM_INTEL -e KVM_AMD" ;;
@@ -103,7 +105,7 @@ check_arch() {
 		"${kmake[@]}" olddefconfig
 		echo "$opts" > "$obj/intree.options"
 	fi
-	for f in IRQ_BYPASS_MANAGER=y KVM=y DEBUG_FS=y EVENT_TRACING=y; do
+	for f in IRQ_BYPASS_MANAGER=y KVM=y DEBUG_FS=y EVENT_TRACING=y KUNIT=y; do
 		grep -qx "CONFIG_$f" "$obj/.config" || die "$arch: no CONFIG_$f"
 	done
 	say "$arch: make virt/lib/ (after prepare)"
@@ -112,7 +114,7 @@ check_arch() {
 	lib=$obj/virt/lib
 	syms=$(nm "$lib/built-in.a")
 	# Up to 6.4 each export is a __ksymtab_ entry; since, an __export_symbol_.
-	for f in $exports; do
+	for f in $exports $kunit_exports; do
 		grep -qE "^[0-9a-f]+ [^U] (__ksymtab|__export_symbol)_$f\$" <<< "$syms" || missing="$missing $f"
 	done
 	for e in $events; do
@@ -125,11 +127,12 @@ check_arch() {
 	sections=$(objdump -h "$lib/irqbypass/manager.o")
 	grep -qF '.initcall4.init' <<< "$sections" || missing="$missing subsys_initcall"
 	[ -z "$missing" ] || die "$arch: $lib/built-in.a lacks:$missing"
-	grep -E "^[0-9a-f]+ [^U] ((__ksymtab|__export_symbol)_irq_bypass|__tracepoint_irqbypass|__initcall_)" <<< "$syms" |
+	grep -E "^[0-9a-f]+ [^U] ((__ksymtab|__export_symbol)_|__tracepoint_irqbypass|__initcall_)" <<< "$syms" |
 		sed "s/^/check-intree: $arch: /" >&2
 	say "$arch: OK: CONFIG_IRQ_BYPASS_MANAGER=y, $lib/built-in.a exports the 4" \
 		"functions, defines the 8 tracepoints (events/irqbypass) and the" \
-		"debugfs view, and runs the manager's init as a subsys initcall"
+		"debugfs view, exports to KUnit, and runs the manager's init as a" \
+		"subsys initcall"
 }
 
 [ $# -gt 0 ] || set -- arm64 x86_64
