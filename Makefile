@@ -195,11 +195,13 @@ endif
 
 # deps first, in their own make: KDIR is only known once headers are installed.
 # What is built once, then the lanes that use it, side by side
-# (scripts/lanes.sh): KUnit in UML, the test host on this kernel, and on
-# each other kernel.
-check: deps ## every test: ABI, style, the packages, KUnit in UML, the test host suites, other kernels
+# (scripts/lanes.sh), the longest first: the test host on this kernel,
+# KUnit in UML, the manager built into a kernel, the test host on each
+# other kernel.
+check: deps ## every test: ABI, style, the packages, KUnit in UML, the manager built in, the test host suites, other kernels
 	$(MAKE) modules style deb harness selftests linux-source
-	@{ echo check-kunit; echo check-testhost; $(kernel_lanes); } > $(BUILD)/check-lanes.txt
+	@{ echo check-testhost; echo check-kunit; echo check-intree; $(kernel_lanes); } \
+		> $(BUILD)/check-lanes.txt
 	$(LANES) < $(BUILD)/check-lanes.txt
 
 demo: deps ## the main job: stock VFIO and KVM paired through our manager, live
