@@ -13,7 +13,7 @@ export BUILD
 LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/bench include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/vmm selftests/bench include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
 # The kselftest programs and their library: user-space C in kernel style.
 USOURCES = $(shell find selftests/lib selftests/kvm-consumer selftests/vfio-platform-producer -name '*.[ch]' | sort)
 # The harness, formatted by harness/.clang-format.
