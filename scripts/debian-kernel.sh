@@ -24,6 +24,10 @@
 #                                             what they and the packages DEB
 #                                             need that the system at ROOT
 #                                             lacks, in one directory
+#        debian-kernel.sh qemu SUITE REGEX    the newest QEMU (qemu-system-x86)
+#                                             of SUITE (e.g. bookworm-backports)
+#                                             whose version matches REGEX,
+#                                             unpacked beside the system's
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -286,10 +290,46 @@ fetch() {
 	ls "$d"/*.deb
 }
 
+# Another QEMU than the system's, to run as the VMM in the test host
+# (make check-vmm): qemu-system-x86 of SUITE (a release or its backports),
+# with what it needs that this system has not installed as apt resolves it
+# there (a newer seabios for 10.0), unpacked in qemu/<version>/ of the
+# cache, fetched again when the version or this system's packages
+# changed. Prints the directory: the binary is usr/bin/qemu-system-x86_64,
+# its firmware under usr/share (-L), its modules in usr/lib/*/qemu.
+qemu() {
+	local s=$1 re=$2 v d key
+	apt_update "${s%-backports}"
+	v=$(apt_of "${s%-backports}" apt-cache madison qemu-system-x86 |
+		awk -F' *[|] *' -v s="$s/" 'index($3, s) { print $2 }' |
+		grep -E -- "$re" | sort -V | tail -n 1 | grep .) ||
+		die "no qemu-system-x86 matching $re in $s"
+	d=$(cache_dir)/qemu/${v#*:}
+	key=$({ echo "$s $v"; md5sum < /var/lib/dpkg/status; } | md5sum)
+	if [ "$(cat "$d/.key" 2> /dev/null)" != "$key" ]; then
+		rm -rf "$d" "$d.debs"
+		mkdir -p "$d" "$d.debs/partial"
+		say "fetching qemu-system-x86 $v and what it needs here"
+		APT_STATUS=/var/lib/dpkg/status apt_of "${s%-backports}" apt-get -qq \
+			--download-only install -t "$s" -o Dir::Cache::archives="$d.debs" \
+			-o APT::Install-Recommends=false "qemu-system-x86=$v" > /dev/null ||
+			die "cannot fetch qemu-system-x86 $v"
+		for deb in "$d.debs"/*.deb; do
+			dpkg-deb -x "$deb" "$d"
+		done
+		rmdir "$d.debs/partial"
+		ls "$d.debs" > "$d/debs"
+		rm -rf "$d.debs"
+		echo "$key" > "$d/.key"
+	fi
+	echo "$d"
+}
+
 cmd=${1:-}
 shift || true
 case $cmd in
 newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
+qemu) [ $# = 2 ] || die "usage: $0 qemu SUITE REGEX"; qemu "$@" ;;
 fetch) [ $# -ge 2 ] || die "usage: $0 fetch KVER ROOT DEB..."; suite_of "$1" > /dev/null; fetch "$@" ;;
 source) [ $# = 2 ] || die "usage: $0 source SUITE X.Y"; linux_source "$@" ;;
 root | image | build | kdir | headers | out | second)
