@@ -23,7 +23,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 # builds in parallel).
 .NOTPARALLEL:
 
-.PHONY: check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
+.PHONY: check-vmm check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
 .PHONY: intree check-intree
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
@@ -122,6 +122,17 @@ check-testhost: modules harness selftests deb ## the harness suites and the pack
 	$(TESTHOST) -- selftests/testhost/doctor-tests.sh
 	$(TESTHOST) -- selftests/testhost/oneliner-tests.sh
 	KDIR=$(KDIR) selftests/bench/run.sh smoke
+
+# The real QEMU as the VMM in the test host: the system's (Debian 12: 7.2),
+# and the newest of VMM_QEMU_SUITE matching VMM_QEMU_VERSION, fetched and
+# unpacked in the cache (Documentation/testhost.md).
+VMM_QEMU_SUITE ?= bookworm-backports
+VMM_QEMU_VERSION ?= ^1:10\.0\.
+
+check-vmm: modules harness ## the real QEMU (the system's, and 10.0 from bookworm-backports) passes edu through to a guest in the test host
+	qemu=$$($(DK) qemu $(VMM_QEMU_SUITE) '$(VMM_QEMU_VERSION)') && \
+		$(TESTHOST) --timeout 3600 -- selftests/testhost/vmm-tests.sh \
+		system=/ "$$(basename "$$qemu" | cut -d+ -f1)=$$qemu"
 
 bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
 	KDIR=$(KDIR) selftests/bench/run.sh full

@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# In the test host: the real QEMU as the VMM (make check-vmm). Our manager
+# under the stock kvm and vfio-pci; an edu device bound to vfio-pci and
+# passed through by QEMU (-enable-kvm, nested) to an L2 guest, Debian's
+# kernel with a busybox initramfs whose edu_guest.ko raises VMM_N MSIs.
+# Asserted for each QEMU, with counts: irqbypass-trace shows the device's
+# producer connecting to KVM's irqfd in QEMU, the manager's tracepoints on
+# one token; L2 handled VMM_N; L1 took VMM_N from the device and KVM
+# injected VMM_N (irq:irq_handler_entry, kvm:kvm_msi_set_irq);
+# as many disconnects as connects once QEMU exits, and nothing left in the
+# manager's debugfs. Documentation/testhost.md. TAP.
+#
+# usage: vmm-tests.sh NAME=DIR...   each a QEMU: DIR / for the system's,
+#                                   else a QEMU unpacked there by
+#                                   scripts/debian-kernel.sh qemu
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib.sh"
+build=$(build_dir)
+mods=$(mods_dir)
+n_irqs=${VMM_N:-5}
+qemu_timeout=${VMM_TIMEOUT:-420}
+out=$(mktemp -d)
+tracing=/sys/kernel/tracing
+dbg=/sys/kernel/debug/irqbypass
+n=0
+failed=0
+
+# check DESCRIPTION COMMAND...: one TAP line.
+check() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $desc"; else echo "not ok $n $desc"; failed=1; fi
+}
+
+# say MESSAGE: a TAP comment; diag [FILE...]: lines as comments.
+say() { echo "# $*"; }
+# (A console's last line may lack its newline: diag ends it, so that the
+# next TAP line starts a line of its own.)
+diag() { sed -e 's/^/#   /' -e '$a\' "$@"; }
+
+# The value of counter $1 in the manager's stats.
+stat() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' "$dbg/stats" ||
+		{ echo "vmm-tests: no counter $1 in $dbg/stats" >&2; echo missing; }
+}
+
+# eq A B: A and B are the same number (a missing value never is).
+eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" = "$2" ] 2> /dev/null; }
+
+[ $# -gt 0 ] || { echo "usage: $0 NAME=DIR..." >&2; exit 2; }
+
+# VMM_KVM_AMD: options for kvm_amd, to experiment (e.g. npt=0).
+[ -z "${VMM_KVM_AMD:-}" ] || echo "options kvm_amd $VMM_KVM_AMD" > /etc/modprobe.d/irqbypass-vmm-tests.conf
+"$top/selftests/testhost/load-stock.sh" "$mods/irqbypass/irqbypass.ko" | sed 's/^/# /'
+
+# The L2 guest: this kernel, and an initramfs of busybox, edu_guest.ko and
+# selftests/vmm/l2-init.sh, uncompressed (nothing to inflate in L2).
+kernel=/boot/vmlinuz-$(uname -r)
+l2=$out/l2
+mkdir -p "$l2/bin" "$l2/proc" "$l2/sys" "$l2/dev"
+cp /bin/busybox "$l2/bin/"
+cp "$mods/selftests/vmm/edu-guest/edu_guest.ko" "$l2/"
+cp "$top/selftests/vmm/l2-init.sh" "$l2/init"
+(cd "$l2" && find . | cpio -o -H newc --quiet) > "$out/l2.cpio"
+
+# The first edu device, bound to vfio-pci; the intel-iommu gives it a group.
+bdf=$(for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
+done | head -n 1)
+echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
+echo "$bdf" > /sys/bus/pci/drivers_probe
+group=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
+say "edu $bdf, bound to $(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")"), /dev/vfio/$group"
+
+echo "1..$((8 * $#))"
+
+for q in "$@"; do
+	name=${q%%=*}
+	dir=${q#*=}
+	if [ "$dir" = / ]; then
+		qemu=(qemu-system-x86_64)
+		env=()
+	else
+		qemu=("$dir/usr/bin/qemu-system-x86_64" -L "$dir/usr/share/qemu"
+			-L "$dir/usr/share/seabios")
+		env=(QEMU_MODULE_DIR="$(echo "$dir"/usr/lib/*/qemu)"
+			LD_LIBRARY_PATH="$(echo "$dir"/usr/lib/*-linux-gnu)")
+	fi
+	version=$(env "${env[@]}" "${qemu[0]}" --version | head -n 1)
+	say "QEMU $name: $version"
+
+	# Two observers: irqbypass-trace (BPF, the user's view), and the
+	# manager's and KVM's tracepoints through tracefs (tokens, injections).
+	echo 0 > "$tracing/tracing_on"
+	echo > "$tracing/trace"
+	echo 4096 > "$tracing/buffer_size_kb"
+	echo 1 > "$tracing/events/irqbypass/enable"
+	echo 1 > "$tracing/events/kvm/kvm_msi_set_irq/enable"
+	echo 'name ~ "vfio*"' > "$tracing/events/irq/irq_handler_entry/filter"
+	echo 1 > "$tracing/events/irq/irq_handler_entry/enable"
+	echo 1 > "$tracing/tracing_on"
+	"$build/harness/irqbypass-trace" > "$out/trace.$name" 2>&1 &
+	tracer=$!
+	for _ in $(seq 100); do
+		grep -q '^ *TIME' "$out/trace.$name" && break
+		sleep 0.2
+	done
+	c0=$(stat connected)
+	d0=$(stat disconnected)
+
+	# L2 runs nokaslr, so that its RIP names a symbol of this kernel's
+	# kallsyms (the same kernel) if it must be asked where it stands, and
+	# nopv: with KVM's paravirtual features, L2 under TCG's nested SVM
+	# ended up spinning with interrupts off, in an interrupt handler on a
+	# lock its interrupted code held, in five boots of six
+	# (Documentation/testhost.md).
+	mon=$out/monitor.$name
+	start=$(date +%s)
+	env "${env[@]}" "${qemu[@]}" -enable-kvm -M q35 -cpu host \
+		-smp 1 -m 256M -nodefaults -nographic -serial stdio -no-reboot \
+		-monitor unix:"$mon",server,nowait \
+		-kernel "$kernel" -initrd "$out/l2.cpio" \
+		-append "console=ttyS0 quiet panic=-1 nokaslr nopv vmm_raise=$n_irqs" \
+		-device vfio-pci,host="$bdf" < /dev/null > "$out/l2.$name" 2>&1 &
+	qpid=$!
+	# Past VMM_TIMEOUT: L2's registers twice and its local APIC, then quit.
+	(
+		trap 'kill $sleeper 2> /dev/null; exit 0' TERM
+		sleep "$qemu_timeout" &
+		sleeper=$!
+		wait $sleeper
+		touch "$out/expired.$name"
+		"$top/selftests/testhost/qemu-monitor.py" "$mon" "info registers" "sleep 2" \
+			"info registers" "info lapic" "quit" > "$out/monitor-log.$name" 2>&1
+	) &
+	watchdog=$!
+	wait $qpid
+	status=$?
+	kill $watchdog 2> /dev/null
+	wait $watchdog 2> /dev/null
+	took=$(( $(date +%s) - start ))
+	if [ -e "$out/expired.$name" ]; then
+		say "QEMU $name: L2 overran ${qemu_timeout} s; its RIP, twice:"
+		"$top/selftests/testhost/qemu-monitor.py" --rips "$(cache_dir)/kallsyms/$(uname -r)" \
+			"$out/monitor-log.$name" | sed 's/^/#   /'
+		diag "$out/monitor-log.$name"
+	fi
+
+	kill -INT $tracer
+	wait $tracer
+	echo 0 > "$tracing/tracing_on"
+	echo 0 > "$tracing/events/irqbypass/enable"
+	echo 0 > "$tracing/events/kvm/kvm_msi_set_irq/enable"
+	echo 0 > "$tracing/events/irq/irq_handler_entry/enable"
+	cat "$tracing/trace" > "$out/tp.$name"
+	c1=$(stat connected)
+	d1=$(stat disconnected)
+	connects=missing
+	disconnects=missing
+	if [ "$c0$c1$d0$d1" -ge 0 ] 2> /dev/null; then
+		connects=$((c1 - c0))
+		disconnects=$((d1 - d0))
+	fi
+
+	line=$(grep -a '^l2: edu ' "$out/l2.$name" | tail -n 1)
+	field() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	raised=$(field raised)
+	handled=$(field handled)
+	msi_data=$(field msi_data)
+	uptime=$(field uptime)
+	say "QEMU $name ran for $took s (status $status); L2's init ended at ${uptime:-?} s of its uptime"
+	check "QEMU $name: L2 booted, ran edu_guest and powered off (status $status)" \
+		eval '[ $status = 0 ] && [ -n "$line" ]'
+	grep -a '^l2: ' "$out/l2.$name" | diag
+	[ -n "$line" ] || { say "the end of L2's console:"; tail -n 20 "$out/l2.$name" | diag; }
+
+	check "QEMU $name: L2 handled ${handled:-none} of ${raised:-none} raised, $n_irqs asked" \
+		eval 'eq "$handled" $n_irqs && eq "$raised" $n_irqs'
+
+	# irqbypass-trace: "CONNECTED <bdf> vector 0 (irq I, vfio-msi) ==> VM
+	# <kvm> of pid <QEMU> (qemu-system-x86) GSI G": the producer is the
+	# device's MSI, the consumer an irqfd of QEMU's VM.
+	conn=$(grep -E "CONNECTED +$bdf vector 0 \(irq [0-9]+, vfio-msi\)  ==>  VM 0x[0-9a-f]+ of pid $qpid \(qemu-system-x86\) GSI [0-9]+" \
+		"$out/trace.$name" | tail -n 1)
+	nconn=$(grep -c ' CONNECTED ' "$out/trace.$name")
+	ndisc=$(grep -c ' DISCONNECTED ' "$out/trace.$name")
+	check "QEMU $name: irqbypass-trace: $bdf's MSI connected to an irqfd of QEMU's VM ($nconn connects, $ndisc disconnects)" \
+		test -n "$conn"
+	[ -n "$conn" ] || diag "$out/trace.$name"
+
+	# The manager's tracepoints: the producer of that irq, KVM's consumer
+	# and their connect on one token (the eventfd).
+	irq=$(echo "$conn" | sed -n 's/.*(irq \([0-9]*\), vfio-msi).*/\1/p')
+	token=$(grep -E "irqbypass_register_producer: token=[0-9a-f]+ object=[0-9a-f]+ irq=${irq:-none} ret=0" \
+		"$out/tp.$name" | tail -n 1 | sed 's/.*token=\([0-9a-f]*\).*/\1/')
+	cons=$(grep -cE "irqbypass_register_consumer: token=${token:-none} .* ret=0" "$out/tp.$name")
+	tpconn=$(grep -cE "irqbypass_connect: token=${token:-none} .* irq=${irq:-none} ret=0" "$out/tp.$name")
+	check "QEMU $name: tracepoints: producer (irq ${irq:-?}) and QEMU's consumer registered and connected on token ${token:-none} ($cons consumer registrations, $tpconn connects)" \
+		eval '[ -n "$token" ] && [ "$cons" -ge 1 ] && [ "$tpconn" -ge 1 ]'
+	[ -n "$token" ] || grep -E 'irqbypass_|kvm_msi_set_irq' "$out/tp.$name" | tail -n 40 | diag
+
+	# The device's MSIs as L1 took them: VFIO's hard irq handler, which
+	# signals the eventfd that KVM's irqfd injects from.
+	host_n=$(grep -cE "irq_handler_entry: irq=${irq:-none} name=vfio-msi" "$out/tp.$name")
+	check "QEMU $name: L1 took $host_n MSIs of $bdf (irq ${irq:-?}, irq:irq_handler_entry), $n_irqs raised" \
+		eq "$host_n" $n_irqs
+
+	# KVM's injections of L2's vector (the low byte of its MSI data), by
+	# KVM's tracepoint, and as irqbypass-trace saw them.
+	vec=$(( ${msi_data:-0x100} & 0xff ))
+	[ -n "$msi_data" ] || vec=none
+	kvm_n=$(grep -cE "kvm_msi_set_irq: dst [0-9a-f]+ vec $vec " "$out/tp.$name")
+	bpf_n=$(grep -cE "MSI injected  vector $(printf '%#x' "$vec" 2> /dev/null) " "$out/trace.$name")
+	check "QEMU $name: KVM injected $kvm_n MSIs of vector $vec (kvm:kvm_msi_set_irq; irqbypass-trace saw $bpf_n), $n_irqs raised" \
+		eval 'eq "$kvm_n" $n_irqs && eq "$bpf_n" $n_irqs'
+
+	check "QEMU $name: $connects connects, $disconnects disconnects once QEMU exited (trace: $nconn, $ndisc)" \
+		eval '[ "$connects" -ge 1 ] && eq "$connects" "$disconnects" && eq "$nconn" "$connects" && eq "$ndisc" "$disconnects"'
+
+	left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l;
+		exit "${PIPESTATUS[0]}") || left=missing
+	check "QEMU $name: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
+		eq "$left" 0
+	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+done
+
+say "irqbypass-trace of the last QEMU:"
+diag "$out/trace.$name"
+exit $failed
