@@ -5,7 +5,8 @@
 # virtio-9p (writable through a tmpfs overlay) and the run directory
 # (ib_run, from the kernel command line) read-write at the same path, then runs $ib_run/cmd as root inside the
 # host's userland, or a shell (ib_shell=1). The exit status goes to
-# $ib_run/status, the kernel's taint to $ib_run/tainted.
+# $ib_run/status, the kernel's taint to $ib_run/tainted, its log to
+# $ib_run/dmesg.
 /bin/busybox --install -s /bin
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -67,6 +68,8 @@ else
 fi
 
 cat /proc/sys/kernel/tainted > "$root$ib_run/tainted"
+# The whole kernel log: quiet keeps a WARN off the console, not the taint.
+dmesg > "$root$ib_run/dmesg"
 echo $status > "$root$ib_run/status"
 sync
 umount "$root$ib_run"

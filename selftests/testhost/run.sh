@@ -201,9 +201,13 @@ if splats "$console" > "$logs/splats.txt"; then
 fi
 
 # Allowed taints: O (4096, out-of-tree module) and E (8192, unsigned module).
+# The kernel's log says why, when quiet kept it off the console.
+cp "$run/dmesg" "$logs/dmesg.txt" 2> /dev/null || true
 tainted=$(cat "$run/tainted")
 if [ $(( tainted & ~(4096 | 8192) )) != 0 ]; then
-	say "FAIL: kernel tainted $tainted, beyond out-of-tree/unsigned modules"
+	say "FAIL: kernel tainted $tainted, beyond out-of-tree/unsigned modules; the kernel's log is in $logs/dmesg.txt, its reports:"
+	splats "$logs/dmesg.txt" >&2 || true
+	grep -a -A40 -- '-\[ cut here \]-' "$logs/dmesg.txt" >&2 || true
 	status=1
 fi
 exit "$status"
