@@ -128,13 +128,10 @@ static int run_then(const char *cmd)
 static void level_pair(const IrqchipModel &model, int dev, KcVm &vm, int trigger, int unmask,
 		       unsigned int line, unsigned int gsi, unsigned int raises)
 {
-	std::int32_t ufd = unmask;
-
 	step("VFIO_DEVICE_SET_IRQS: %s IRQ %u -> eventfd, UNMASK -> the resamplefd",
 	     model.device().c_str(), line);
 	if (vfio_set_eventfds(dev, line, 0, { trigger }) ||
-	    vfio_set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, line, 0, 1,
-			  &ufd, sizeof(ufd)))
+	    vfio_set_unmask_eventfd(dev, line, unmask))
 		throw_errno("VFIO_DEVICE_SET_IRQS");
 	pause();
 	step("KC_IRQFD: the same eventfd -> level GSI %u (IOAPIC pin %u), resamplefd; "
