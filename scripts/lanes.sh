@@ -37,20 +37,21 @@ finished=()
 
 # Waits for any running lane, prints its log and records its result.
 reap() {
-	local pid lane st
+	local pid lane st took
 	wait -n -p pid "${!pid_lane[@]}"
 	st=$?
 	lane=${pid_lane[$pid]}
+	took=$(($(date +%s) - started[$lane]))
 	unset "pid_lane[$pid]"
-	echo "lanes: ===== $lane ====="
+	say "===== $lane ====="
 	cat "$(log_of "$lane")"
 	if [ $st = 0 ]; then
-		finished+=("ok     $(($(date +%s) - started[$lane])) s  $lane")
+		finished+=("ok     $took s  $lane")
 	else
-		finished+=("FAILED $(($(date +%s) - started[$lane])) s  $lane (status $st)")
+		finished+=("FAILED $took s  $lane (status $st)")
 		status=1
 	fi
-	say "$lane: ${finished[-1]%% *} after $(($(date +%s) - started[$lane])) s"
+	say "$lane: ${finished[-1]%% *} after $took s"
 }
 
 say "${#lanes[@]} lanes, $jobs at a time; logs in $logs"
