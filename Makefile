@@ -114,11 +114,9 @@ TESTHOST = KDIR=$(KDIR) selftests/testhost/run.sh
 
 # The packages' tests stand for the DKMS ones here: the package installs
 # the manager with DKMS (check-kernel runs dkms-tests.sh on the others).
-check-testhost: modules harness selftests deb ## the harness suites and the packages in the qemu test host
+check-testhost: modules harness selftests ## the harness suites in the qemu test host
 	$(TESTHOST) -- selftests/testhost/stock-tests.sh
 	$(TESTHOST) -- selftests/testhost/participant-tests.sh
-	$(call deb_fetch,$(INSTALL_KVER),/)
-	$(TESTHOST) --timeout 1800 -- selftests/testhost/deb-tests.sh
 	$(TESTHOST) -- selftests/testhost/doctor-tests.sh
 	$(TESTHOST) -- selftests/testhost/oneliner-tests.sh
 	KDIR=$(KDIR) selftests/bench/run.sh smoke
@@ -191,8 +189,8 @@ deb: ## the Debian packages irqbypass-dkms and irqbypass-tools in BUILD/deb, the
 DEBS = $(BUILD)/deb/irqbypass-dkms_*_all.deb $(BUILD)/deb/irqbypass-tools_*_amd64.deb
 deb_fetch = $(DK) fetch $(1) $(2) $(DEBS) > /dev/null
 
-# make check runs it on this kernel (check-testhost); on the others, 6 to 8
-# minutes each under emulation would break its budget
+# make check runs it on this kernel, as a lane of its own; on the others,
+# 6 to 8 minutes each under emulation would break its budget
 # (Documentation/packages.md).
 check-deb: deb ## the packages installed, rebuilt for a second kernel, removed, purged, in the test host (KVER= for another kernel)
 ifdef KVER
@@ -207,11 +205,12 @@ endif
 # deps first, in their own make: KDIR is only known once headers are installed.
 # What is built once, then the lanes that use it, side by side
 # (scripts/lanes.sh), the longest first: the test host on this kernel,
-# KUnit in UML, the manager built into a kernel, the test host on each
-# other kernel.
+# the package cycle there, KUnit in UML, the manager built into a kernel,
+# the test host on each other kernel.
 check: deps ## every test: ABI, style, the packages, KUnit in UML, the manager built in, the test host suites, other kernels
 	$(MAKE) modules style deb harness selftests linux-source
-	@{ echo check-testhost; echo check-kunit; echo check-intree; $(kernel_lanes); } \
+	@{ echo check-testhost; echo check-deb; echo check-kunit; echo check-intree; \
+		$(kernel_lanes); } \
 		> $(BUILD)/check-lanes.txt
 	$(LANES) < $(BUILD)/check-lanes.txt
 
