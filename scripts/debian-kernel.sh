@@ -28,6 +28,8 @@
 #                                             of SUITE (e.g. bookworm-backports)
 #                                             whose version matches REGEX,
 #                                             unpacked beside the system's
+#        debian-kernel.sh arm64 SUITE         Debian's arm64 QEMU, busybox and
+#                                             kernel of SUITE, unpacked
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,10 +62,11 @@ sources_of() {
 }
 
 # apt with a private state per release: "apt_of SUITE apt-get ...";
-# APT_STATUS names another system's dpkg status to resolve against.
+# APT_STATUS names another system's dpkg status to resolve against, and
+# APT_ARCH another architecture than amd64 (a state of its own).
 # Archive snapshots may be older than their Release files' Valid-Until.
 apt_of() {
-	local s=$1 d=$cache/apt/$1
+	local s=$1 d=$cache/apt/$1${APT_ARCH:+-$APT_ARCH}
 	shift
 	if [ ! -f "$d/sources.list" ]; then
 		mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
@@ -73,13 +76,13 @@ apt_of() {
 	"$@" -o Dir::Etc::SourceList="$d/sources.list" \
 		-o Dir::Etc::SourceParts=/dev/null -o Dir::State="$d/state" \
 		-o Dir::Cache="$d/cache" -o Dir::State::status="${APT_STATUS:-$d/status}" \
-		-o Debug::NoLocking=1 -o APT::Architecture=amd64 \
+		-o Debug::NoLocking=1 -o APT::Architecture="${APT_ARCH:-amd64}" \
 		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root
 }
 
 # Package lists of a release, refreshed once a day.
 apt_update() {
-	local stamp=$cache/apt/$1/updated
+	local stamp=$cache/apt/$1${APT_ARCH:+-$APT_ARCH}/updated
 	if [ -z "$(find "$stamp" -mtime -1 2>/dev/null)" ]; then
 		apt_of "$1" true
 		say "fetching the package lists of $1"
@@ -325,11 +328,50 @@ qemu() {
 	echo "$d"
 }
 
+# What make check-arm64 runs of Debian's arm64 (selftests/arm64/run.sh):
+# the L2 VMM (qemu-system-arm's qemu-system-aarch64, with every library
+# it needs), busybox-static, and the stock kernel of the baseline
+# (linux-image-arm64, its modules unpacked beside it), as apt resolves
+# them in SUITE from nothing. The packages are only unpacked, never
+# configured, so no arm64 code runs here. Kept in arm64/SUITE/ of the
+# cache, unpacked again when a package's version changed; prints the
+# directory.
+arm64() {
+	local s=$1 d key uris
+	local pkgs="qemu-system-arm busybox-static linux-image-arm64"
+	export APT_ARCH=arm64
+	apt_update "$s"
+	d=$(cache_dir)/arm64/$s
+	# shellcheck disable=SC2086 # one word per package
+	uris=$(apt_of "$s" apt-get -qq --print-uris install \
+		-o APT::Install-Recommends=false $pkgs) ||
+		die "cannot resolve $pkgs for arm64 in $s"
+	key=$(echo "$uris" | awk '{ print $2 }' | sort | md5sum)
+	if [ "$(cat "$d/.key" 2> /dev/null)" != "$key" ]; then
+		rm -rf "$d" "$d.debs"
+		mkdir -p "$d" "$d.debs/partial"
+		say "fetching $pkgs for arm64 from $s"
+		# shellcheck disable=SC2086
+		apt_of "$s" apt-get -qq --download-only install \
+			-o Dir::Cache::archives="$d.debs" \
+			-o APT::Install-Recommends=false $pkgs > /dev/null ||
+			die "cannot fetch $pkgs for arm64"
+		for deb in "$d.debs"/*.deb; do
+			dpkg-deb -x "$deb" "$d"
+		done
+		ls "$d.debs" > "$d/debs"
+		rm -rf "$d.debs"
+		echo "$key" > "$d/.key"
+	fi
+	echo "$d"
+}
+
 cmd=${1:-}
 shift || true
 case $cmd in
 newest) [ $# = 2 ] || die "usage: $0 newest SUITE REGEX"; newest "$@" ;;
 qemu) [ $# = 2 ] || die "usage: $0 qemu SUITE REGEX"; qemu "$@" ;;
+arm64) [ $# = 1 ] || die "usage: $0 arm64 SUITE"; arm64 "$@" ;;
 fetch) [ $# -ge 2 ] || die "usage: $0 fetch KVER ROOT DEB..."; suite_of "$1" > /dev/null; fetch "$@" ;;
 source) [ $# = 2 ] || die "usage: $0 source SUITE X.Y"; linux_source "$@" ;;
 root | image | build | kdir | headers | out | second)
