@@ -15,6 +15,7 @@
 # intree/ of the cache: a second run rebuilds only what changed.
 #
 # usage: check-intree.sh [ARCH...]   arm64 (cross-built) and x86_64 by default
+#        check-intree.sh --tree       only print the copy, the manager in place
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,9 +60,14 @@ check_script() {
 
 # The copy of the source, made once, with this manager in place: files
 # unchanged since the last run keep their times, so make rebuilds nothing.
+# Locked: make check-arm64 builds its kernel from this copy too, maybe at
+# the same time.
 tree_of() {
 	local src=$1 work=$2 tree=$2/src
 
+	mkdir -p "$work"
+	exec 9> "$work/src.lock"
+	flock 9
 	if [ ! -f "$work/src.complete" ]; then
 		say "copying $src (hard links, once)"
 		rm -rf "$tree" "$tree.tmp"
@@ -71,6 +77,7 @@ tree_of() {
 		touch "$work/src.complete"
 	fi
 	"$top/scripts/intree.sh" "$tree"
+	exec 9>&-
 }
 
 # What the kernel of ARCH is configured with, besides its defconfig.
@@ -135,10 +142,15 @@ check_arch() {
 		"subsys initcall"
 }
 
-[ $# -gt 0 ] || set -- arm64 x86_64
 unpack_linux_source > /dev/null
 src=$(linux_src)
 work=$(cache_dir)/intree/$(basename "$(dirname "$src")")
+if [ "${1:-}" = --tree ]; then
+	tree_of "$src" "$work" > /dev/null
+	echo "$work/src"
+	exit 0
+fi
+[ $# -gt 0 ] || set -- arm64 x86_64
 check_script "$src" "$work"
 tree_of "$src" "$work"
 for arch in "$@"; do
