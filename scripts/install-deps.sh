@@ -11,7 +11,7 @@ packages="
 	linux-image-amd64 qemu-system-x86 cpio gzip clang-format
 	clang bpftool libbpf-dev libelf-dev zlib1g-dev libgtest-dev
 	mmdebstrap dkms codespell bpftrace debhelper dh-dkms lintian
-	gcc-aarch64-linux-gnu
+	gcc-aarch64-linux-gnu qemu-system-arm
 "
 
 missing=
