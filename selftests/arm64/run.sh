@@ -7,14 +7,15 @@
 # gic-version=4, EL2, SMMUv3, an edu device) runs an L1 arm64 host; L1
 # binds edu to vfio-pci and runs Debian's arm64 qemu-system-aarch64 under
 # KVM as the VMM of an L2 guest, which has edu raise N MSIs
-# (selftests/arm64/l1-init.sh, selftests/vmm/l2-init.sh). Scenes, each
-# one boot of L1:
+# (selftests/arm64/l1-init.sh, selftests/vmm/l2-init.sh); then two L2s at
+# once, each with a two-queue virtio disk passed through, read from both
+# its CPUs, the second killed. Scenes, each one boot of L1:
 #   stock    Debian's arm64 kernel, the stock manager built in: the
 #            baseline, telling QEMU's or KVM's limits from this manager's
 #   ours     a kernel of linux-source-6.1 with this manager built in
 #            (scripts/intree.sh), selftests/arm64/kernel.config
 #   control  ours with kvm-arm.vgic_v4_enable=0: the manager still pairs
-#            the MSI with KVM's irqfd, but KVM maps no vLPI, so the host
+#            each MSI with KVM's irqfd, but KVM maps no vLPI, so the host
 #            handles every MSI; shows the test tells bypass from none
 # Prints TAP; exits non-zero on any failed check.
 #
@@ -147,28 +148,53 @@ l2_list() {
 
 # One boot of L1 for scene $1 with kernel $2 and command line $3; its
 # console in $out/$1/console.log, QEMU's GIC trace in $out/$1/gic-trace.log.
+# edu and two virtio disks (modern, behind the SMMU, two queues each).
 boot() {
-	local scene=$1 kernel=$2 append=$3 d=$out/$1 rc=0
+	local scene=$1 kernel=$2 append=$3 d=$out/$1 rc=0 i
+	local -a disks=()
 	rm -rf "$d"
 	mkdir -p "$d"
+	for i in 0 1; do
+		truncate -s 8M "$d/disk$i.img"
+		disks+=(-drive "if=none,id=disk$i,format=raw,file=$d/disk$i.img"
+			-device "virtio-blk-pci,drive=disk$i,num-queues=2,iommu_platform=on,disable-legacy=on")
+	done
 	say "$scene: booting L1 ($(basename "$kernel"), $append)"
 	timeout --foreground -k 10 "$timeout" "$outer" \
 		-M virt,gic-version=4,its=on,virtualization=on,iommu=smmuv3 \
 		-cpu cortex-a72 -smp 2 -m 1G -nodefaults -nographic -no-reboot \
-		-serial stdio -device edu \
+		-serial stdio -device edu "${disks[@]}" \
 		-kernel "$kernel" -initrd "$out/l1.cpio" \
-		-append "console=ttyAMA0 panic=-1 $append arm64_irqs=$n_irqs arm64_timeout=$((timeout - 120))" \
+		-append "console=ttyAMA0 panic=-1 $append arm64_irqs=$n_irqs arm64_timeout=$((timeout / 3))" \
 		-D "$d/gic-trace.log" -trace 'gicv3_its_cmd_vmap*' \
 		-trace 'gicv3_its_cmd_vmovi' -trace 'gicv3_its_cmd_vmovp' \
 		< /dev/null > "$d/console.log" 2>&1 || rc=$?
 	[ $rc = 0 ] || say "$scene: QEMU exited $rc$([ $rc = 124 ] && echo ", past $timeout s")"
-	grep -a '^l1: ' "$d/console.log" | grep -av '^l1: L2 | \|^l1: trace | \|^l1: debugfs ' >&2 || true
+	grep -a '^l1: ' "$d/console.log" | grep -av '^l1: [a-z0-9]* \(|\|trace |\|debugfs \)' >&2 || true
 }
 
-# Value of "l1: key=value" in scene $1's console; empty if missing.
+# Value of "l1: ... key=value" in scene $1's console; empty if missing.
 value() {
 	{ grep -ao "^l1: .*\b$2=[^ ]*" "$out/$1/console.log" || true; } | tail -n 1 |
 		sed "s/.*\b$2=//" | tr -d '\r'
+}
+
+# The line of L2 $2 in scene $1 that starts with "l2: $3 ".
+l2_line() {
+	{ grep -a "^l1: $2 | l2: $3 " "$out/$1/console.log" || true; } | head -n 1 | tr -d '\r'
+}
+
+# VMAPTI commands QEMU's ITS ran in scene $1 for the PCI devices $2...
+# (their DeviceID is their requester ID: bus, device, function).
+vmaptis() {
+	local s=$1 bdf b d f ids="" n
+	shift
+	for bdf in "$@"; do
+		IFS=':.' read -r _ b d f <<< "$bdf"
+		ids="$ids|$(printf '0x%x' $((0x$b << 8 | 0x$d << 3 | 0x$f)))"
+	done
+	n=$(grep -cE "gicv3_its_cmd_vmapti .* DeviceID (${ids#|}) " "$out/$s/gic-trace.log" || true)
+	echo "${n:-0}"
 }
 
 t=0
@@ -187,65 +213,125 @@ check() {
 # Integer comparisons that fail, not pass, on a missing value.
 is() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" "$2" "$3" ]; }
 
-# Whether console $1's trace has token $2 registered by a producer and by
-# a consumer.
+# Whether phase $2 of console $1 traced every connect's token registered
+# by a producer and by a consumer.
 registered_both() {
-	[ -n "$2" ] &&
-		grep -aq "^l1: trace | .* irqbypass_register_producer: token=$2 " "$1" &&
-		grep -aq "^l1: trace | .* irqbypass_register_consumer: token=$2 " "$1"
+	local token tokens
+	tokens=$(grep -a "^l1: $2 trace | .* irqbypass_connect: " "$1" |
+		sed -n 's/.* token=\([0-9a-f]*\) .*/\1/p')
+	[ -n "$tokens" ] || return 1
+	for token in $tokens; do
+		grep -aq "^l1: $2 trace | .* irqbypass_register_producer: token=$token " "$1" &&
+			grep -aq "^l1: $2 trace | .* irqbypass_register_consumer: token=$token " "$1" ||
+			return 1
+	done
 }
 
-# Whether console $1 shows this manager's debugfs with no producer,
-# consumer or pair left.
+# Whether phase $2 of console $1 shows this manager's debugfs with no
+# producer, consumer or pair left.
 left_nothing() {
-	grep -aq '^l1: debugfs stats | ' "$1" &&
-		! grep -aqE '^l1: debugfs (producers|consumers|pairs) \| ' "$1"
+	grep -aq "^l1: $2 debugfs stats | " "$1" &&
+		! grep -aqE "^l1: $2 debugfs (producers|consumers|pairs) \| " "$1"
 }
 
 no_splats() {
 	! splats "$1"
 }
 
+# Every queue vector ("virtioN-req.Q=count") of $1 has fired, and there
+# are at least $2 of them. The config vector fires only on a change of
+# the device's configuration, which none makes here.
+queues_fired() {
+	local v count=0
+	for v in $1; do
+		case $v in *-req.*) ;; *) continue ;; esac
+		is "${v#*=}" -gt 0 || return 1
+		count=$((count + 1))
+	done
+	[ $count -ge "$2" ]
+}
+
+# The manager's checks of phase $2 in scene $1: at least $3 pairs.
+assert_manager() {
+	local s=$1 p=$2 c=$out/$1/console.log conn disc
+	conn=$(value "$s" "${p}_event_connect")
+	disc=$(value "$s" "${p}_event_disconnect")
+	check "$s: $p: this manager connected $conn pairs (at least $3)" is "$conn" -ge "$3"
+	check "$s: $p: each pair's token registered by a producer and a consumer" \
+		registered_both "$c" "$p"
+	check "$s: $p: no connect failed" is "$(value "$s" "${p}_event_connect_fail")" -eq 0
+	check "$s: $p: as many disconnects as connects after the VMs' end ($disc of $conn)" \
+		is "$disc" -eq "${conn:-x}"
+	check "$s: $p: nothing left registered (debugfs producers, consumers, pairs)" \
+		left_nothing "$c" "$p"
+}
+
 # The checks of one scene: $1 the scene, $2 whether its MSIs must bypass
 # the host, $3 whether it runs this manager.
 assert_scene() {
-	local s=$1 bypass=$2 ours=$3 c=$out/$1/console.log l2 handled host vmapti
-	l2=$({ grep -a '^l1: L2 | l2: edu ' "$c" || true; } | tail -n 1 | tr -d '\r')
-	handled=$(sed -n 's/.* handled=\([0-9]*\).*/\1/p' <<< "$l2")
-	host=$(value "$s" host_vfio_irqs)
-	vmapti=$(grep -c 'gicv3_its_cmd_vmapti' "$out/$s/gic-trace.log" || true)
-	say "$s: L2 handled ${handled:-?} of $n_irqs; L1's host took ${host:-?}" \
-		"vfio MSIs and $(value "$s" host_doorbells) vPE doorbells; QEMU's ITS" \
-		"mapped $vmapti vLPIs (VMAPTI)"
+	local s=$1 bypass=$2 ours=$3 c=$out/$1/console.log
+	local bound edu blk l2 handled host vm vectors maps hosts="" total=0
+
+	bound=$({ grep -ao '^l1: device=[^ ]* driver=vfio-pci' "$c" || true; } |
+		sed 's/.*device=\([^ ]*\) .*/\1/')
+	# QEMU puts edu first, at slot 1.
+	edu=$(grep ':01\.0$' <<< "$bound" || true)
+	blk=$(grep -v ':01\.0$' <<< "$bound" | paste -sd ' ' || true)
 	check "$s: L1 reached its end" grep -q '^l1: done' "$c"
-	check "$s: edu bound to vfio-pci in L1" [ "$(value "$s" edu_driver)" = vfio-pci ]
-	check "$s: L2 handled $n_irqs of $n_irqs MSIs (${handled:-none})" is "$handled" -eq "$n_irqs"
+	check "$s: edu and two virtio disks bound to vfio-pci ($edu, $blk)" \
+		[ -n "$edu" -a "$(wc -w <<< "$blk")" = 2 ]
 	if [ "$bypass" = yes ]; then
 		check "$s: KVM reports GICv4 enabled" is "$(value "$s" gicv4)" -ge 1
-		check "$s: QEMU's ITS mapped a vLPI (VMAPTI: $vmapti)" is "$vmapti" -ge 1
-		check "$s: L1's host took 0 of the MSIs (${host:-none})" is "$host" -eq 0
 	else
 		check "$s: KVM reports GICv4 disabled" is "$(value "$s" gicv4)" -eq 0
-		check "$s: QEMU's ITS mapped no vLPI (VMAPTI: $vmapti)" is "$vmapti" -eq 0
-		check "$s: L1's host took all $n_irqs MSIs (${host:-none})" is "$host" -ge "$n_irqs"
 	fi
-	if [ "$ours" = yes ]; then
-		local conn disc token
-		conn=$(value "$s" event_connect)
-		disc=$(value "$s" event_disconnect)
-		token=$({ grep -a '^l1: trace | .* irqbypass_connect: ' "$c" || true; } | head -n 1 |
-			sed -n 's/.* token=\([0-9a-fx]*\) .*/\1/p')
-		# Without GICv4 too: KVM takes the producer, but maps no vLPI.
-		check "$s: this manager connected $conn pair(s), on token ${token:-none}" \
-			is "$conn" -ge 1
-		check "$s: that token's producer and consumer both registered" \
-			registered_both "$c" "$token"
-		check "$s: as many disconnects as connects after QEMU exited ($disc of $conn)" \
-			is "$disc" -eq "${conn:-x}"
-		check "$s: nothing left registered (debugfs producers, consumers, pairs)" \
-			left_nothing "$c"
+
+	# edu: N MSIs raised one at a time.
+	l2=$(l2_line "$s" edu edu)
+	handled=$(sed -n 's/.* handled=\([0-9]*\).*/\1/p' <<< "$l2")
+	host=$(value "$s" edu_host_vfio_irqs)
+	maps=$(vmaptis "$s" $edu)
+	say "$s: edu: L2 handled ${handled:-?} of $n_irqs MSIs; L1's host took ${host:-?};" \
+		"$(value "$s" edu_host_doorbells) vPE doorbells; QEMU's ITS: $maps VMAPTI"
+	check "$s: edu: L2 handled $n_irqs of $n_irqs MSIs (${handled:-none})" is "$handled" -eq "$n_irqs"
+	if [ "$bypass" = yes ]; then
+		check "$s: edu: QEMU's ITS mapped its MSI as a vLPI (VMAPTI: $maps)" is "$maps" -ge 1
+		check "$s: edu: L1's host took none of them (${host:-none})" is "$host" -eq 0
+	else
+		check "$s: edu: QEMU's ITS mapped no vLPI (VMAPTI: $maps)" is "$maps" -eq 0
+		check "$s: edu: L1's host took all $n_irqs (${host:-none})" is "$host" -ge "$n_irqs"
 	fi
-	check "$s: edu unbound from vfio-pci after QEMU exited" [ "$(value "$s" unbound)" = yes ]
+	[ "$ours" = no ] || assert_manager "$s" edu 1
+
+	# blk: two VMs at once, three MSI-X vectors each; the second killed.
+	for vm in blk0 blk1; do
+		l2=$(l2_line "$s" $vm blk)
+		vectors=$({ grep -o 'virtio[^ ]*=[0-9]*' <<< "$l2" || true; } | paste -sd ' ')
+		say "$s: $vm: L2's vectors: ${vectors:-none}"
+		check "$s: $vm: L2's two queues' vectors both fired (${vectors:-none})" \
+			queues_fired "$vectors" 2
+		total=$((total + $(wc -w <<< "$vectors")))
+	done
+	check "$s: blk1: killed (exit $(value "$s" blk1_exit))" [ "$(value "$s" blk1_exit)" = 137 ]
+	host=$(value "$s" blk_host_vfio_irqs)
+	maps=$(vmaptis "$s" $blk)
+	say "$s: blk: L1's host took ${host:-?} MSIs; $(value "$s" blk_host_doorbells)" \
+		"vPE doorbells; QEMU's ITS: $maps VMAPTI for $total vectors"
+	if [ "$bypass" = yes ]; then
+		check "$s: blk: QEMU's ITS mapped each vector as a vLPI ($maps for $total)" \
+			is "$maps" -ge "$total"
+		check "$s: blk: L1's host took none of their MSIs (${host:-none})" is "$host" -eq 0
+	else
+		check "$s: blk: QEMU's ITS mapped no vLPI ($maps)" is "$maps" -eq 0
+		check "$s: blk: L1's host took their MSIs (${host:-none})" is "$host" -gt 0
+	fi
+	[ "$ours" = no ] || assert_manager "$s" blk "$total"
+
+	for d in $edu $blk; do
+		hosts="$hosts$(grep -aq "^l1: unbound=$d" "$c" && echo "$d ")"
+	done
+	check "$s: every device unbound from vfio-pci after its VM's end (${hosts:-none})" \
+		[ "$(wc -w <<< "$hosts")" = 3 ]
 	check "$s: L1's console has no kernel bug report" no_splats "$c"
 }
 
