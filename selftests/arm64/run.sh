@@ -211,7 +211,7 @@ check() {
 	fi
 }
 # Integer comparisons that fail, not pass, on a missing value.
-is() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" "$2" "$3" ]; }
+is() { [[ $1 =~ ^[0-9]+$ ]] && test "$1" "$2" "$3"; }
 
 # Whether phase $2 of console $1 traced every connect's token registered
 # by a producer and by a consumer.
