@@ -141,10 +141,22 @@ public:
 			break;
 		case IBE_KVM_MSI:
 			msis_++;
-			/* No pid: injections run in whatever context the irq hit. */
-			printf("%9.3fs  MSI injected  vector %#llx -> APIC %llu\n", t,
-			       (unsigned long long)(e.msi_data & 0xff),
-			       (unsigned long long)((e.msi_addr >> 12) & 0xff));
+			/*
+			 * No pid: injections run in whatever context the irq hit.
+			 * The address's destination (bits 19:12) is an APIC id in
+			 * physical mode, a mask of logical APIC ids when its
+			 * destination-mode bit (2) is set, as Linux's flat mode
+			 * (up to 8 CPUs) sets it.
+			 */
+			if (e.msi_addr & (1 << 2))
+				printf("%9.3fs  MSI injected  vector %#llx -> logical APICs "
+				       "%#llx\n",
+				       t, (unsigned long long)(e.msi_data & 0xff),
+				       (unsigned long long)((e.msi_addr >> 12) & 0xff));
+			else
+				printf("%9.3fs  MSI injected  vector %#llx -> APIC %llu\n", t,
+				       (unsigned long long)(e.msi_data & 0xff),
+				       (unsigned long long)((e.msi_addr >> 12) & 0xff));
 			break;
 		}
 		fflush(stdout);
