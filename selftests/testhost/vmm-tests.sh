@@ -74,6 +74,7 @@ done | head -n 1)
 echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
 echo "$bdf" > /sys/bus/pci/drivers_probe
 group=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
+say "the test host has $(nproc) vCPU(s): L2 boots reliably with 1 (TESTHOST_SMP=1)"
 say "edu $bdf, bound to $(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")"), /dev/vfio/$group"
 
 echo "1..$((8 * $#))"
@@ -114,10 +115,12 @@ for q in "$@"; do
 
 	# L2 runs nokaslr, so that its RIP names a symbol of this kernel's
 	# kallsyms (the same kernel) if it must be asked where it stands, and
-	# nopv: with KVM's paravirtual features, L2 under TCG's nested SVM
-	# ended up spinning with interrupts off, in an interrupt handler on a
-	# lock its interrupted code held, in five boots of six
-	# (Documentation/testhost.md).
+	# nopv: TCG's VMRUN can deliver an injected interrupt a second time,
+	# into whatever L2 then runs, if TCG's loop is asked to exit before
+	# L2's next VM exit; without KVM's PV EOI, the handler's EOI is such
+	# an exit, which narrows that window. What closes it is a test host
+	# of one vCPU, where TCG has no other vCPU to switch to and so no
+	# periodic exit request (TESTHOST_SMP=1; Documentation/testhost.md).
 	mon=$out/monitor.$name
 	start=$(date +%s)
 	env "${env[@]}" "${qemu[@]}" -enable-kvm -M q35 -cpu host \
