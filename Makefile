@@ -233,7 +233,7 @@ deps: ## install the Debian packages the build and the tests need
 
 help: ## this list
 	@echo "make [target] [KDIR=<kernel build tree> | KVER=<Debian kernel ABI name>] [BUILD=<dir>]"
-	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z0-9-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 clean: ## remove what the build made here; the cache stays (clean-cache)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
