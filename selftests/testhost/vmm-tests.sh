@@ -68,34 +68,20 @@ cp "$top/selftests/vmm/l2-init.sh" "$l2/init"
 (cd "$l2" && find . | cpio -o -H newc --quiet) > "$out/l2.cpio"
 
 # The first edu device, bound to vfio-pci; the intel-iommu gives it a group.
-bdf=$(for d in /sys/bus/pci/devices/*; do
+edu=$(for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
 done | head -n 1)
-echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
-echo "$bdf" > /sys/bus/pci/drivers_probe
-group=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
+echo vfio-pci > "/sys/bus/pci/devices/$edu/driver_override"
+echo "$edu" > /sys/bus/pci/drivers_probe
+group=$(basename "$(readlink "/sys/bus/pci/devices/$edu/iommu_group")")
 say "the test host has $(nproc) vCPU(s): L2 boots reliably with 1 (TESTHOST_SMP=1)"
-say "edu $bdf, bound to $(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")"), /dev/vfio/$group"
+say "edu $edu, bound to $(basename "$(readlink "/sys/bus/pci/devices/$edu/driver")"), /dev/vfio/$group"
 
-echo "1..$((8 * $#))"
-
-for q in "$@"; do
-	name=${q%%=*}
-	dir=${q#*=}
-	if [ "$dir" = / ]; then
-		qemu=(qemu-system-x86_64)
-		env=()
-	else
-		qemu=("$dir/usr/bin/qemu-system-x86_64" -L "$dir/usr/share/qemu"
-			-L "$dir/usr/share/seabios")
-		env=(QEMU_MODULE_DIR="$(echo "$dir"/usr/lib/*/qemu)"
-			LD_LIBRARY_PATH="$(echo "$dir"/usr/lib/*-linux-gnu)")
-	fi
-	version=$(env "${env[@]}" "${qemu[0]}" --version | head -n 1)
-	say "QEMU $name: $version"
-
-	# Two observers: irqbypass-trace (BPF, the user's view), and the
-	# manager's and KVM's tracepoints through tracefs (tokens, injections).
+# trace_on RUN: the two observers of run RUN (a QEMU and its scene):
+# irqbypass-trace (BPF, the user's view), and the manager's and KVM's
+# tracepoints through tracefs (tokens, injections); c0 and d0, the
+# manager's counts before it.
+trace_on() {
 	echo 0 > "$tracing/tracing_on"
 	echo > "$tracing/trace"
 	echo 4096 > "$tracing/buffer_size_kb"
@@ -104,62 +90,26 @@ for q in "$@"; do
 	echo 'name ~ "vfio*"' > "$tracing/events/irq/irq_handler_entry/filter"
 	echo 1 > "$tracing/events/irq/irq_handler_entry/enable"
 	echo 1 > "$tracing/tracing_on"
-	"$build/harness/irqbypass-trace" > "$out/trace.$name" 2>&1 &
+	"$build/harness/irqbypass-trace" > "$out/trace.$1" 2>&1 &
 	tracer=$!
 	for _ in $(seq 100); do
-		grep -q '^ *TIME' "$out/trace.$name" && break
+		grep -q '^ *TIME' "$out/trace.$1" && break
 		sleep 0.2
 	done
 	c0=$(stat connected)
 	d0=$(stat disconnected)
+}
 
-	# L2 runs nokaslr, so that its RIP names a symbol of this kernel's
-	# kallsyms (the same kernel) if it must be asked where it stands, and
-	# nopv: TCG's VMRUN can deliver an injected interrupt a second time,
-	# into whatever L2 then runs, if TCG's loop is asked to exit before
-	# L2's next VM exit; without KVM's PV EOI, the handler's EOI is such
-	# an exit, which narrows that window. What closes it is a test host
-	# of one vCPU, where TCG has no other vCPU to switch to and so no
-	# periodic exit request (TESTHOST_SMP=1; Documentation/testhost.md).
-	mon=$out/monitor.$name
-	start=$(date +%s)
-	env "${env[@]}" "${qemu[@]}" -enable-kvm -M q35 -cpu host \
-		-smp 1 -m 256M -nodefaults -nographic -serial stdio -no-reboot \
-		-monitor unix:"$mon",server,nowait \
-		-kernel "$kernel" -initrd "$out/l2.cpio" \
-		-append "console=ttyS0 quiet panic=-1 nokaslr nopv vmm_raise=$n_irqs" \
-		-device vfio-pci,host="$bdf" < /dev/null > "$out/l2.$name" 2>&1 &
-	qpid=$!
-	# Past VMM_TIMEOUT: L2's registers twice and its local APIC, then quit.
-	(
-		trap 'kill $sleeper 2> /dev/null; exit 0' TERM
-		sleep "$qemu_timeout" &
-		sleeper=$!
-		wait $sleeper
-		touch "$out/expired.$name"
-		"$top/selftests/testhost/qemu-monitor.py" "$mon" "info registers" "sleep 2" \
-			"info registers" "info lapic" "quit" > "$out/monitor-log.$name" 2>&1
-	) &
-	watchdog=$!
-	wait $qpid
-	status=$?
-	kill $watchdog 2> /dev/null
-	wait $watchdog 2> /dev/null
-	took=$(( $(date +%s) - start ))
-	if [ -e "$out/expired.$name" ]; then
-		say "QEMU $name: L2 overran ${qemu_timeout} s; its RIP, twice:"
-		"$top/selftests/testhost/qemu-monitor.py" --rips "$(cache_dir)/kallsyms/$(uname -r)" \
-			"$out/monitor-log.$name" | sed 's/^/#   /'
-		diag "$out/monitor-log.$name"
-	fi
-
+# trace_off RUN: both observers stopped, the tracepoints in tp.RUN;
+# connects and disconnects, the manager's counts during the run.
+trace_off() {
 	kill -INT $tracer
 	wait $tracer
 	echo 0 > "$tracing/tracing_on"
 	echo 0 > "$tracing/events/irqbypass/enable"
 	echo 0 > "$tracing/events/kvm/kvm_msi_set_irq/enable"
 	echo 0 > "$tracing/events/irq/irq_handler_entry/enable"
-	cat "$tracing/trace" > "$out/tp.$name"
+	cat "$tracing/trace" > "$out/tp.$1"
 	c1=$(stat connected)
 	d1=$(stat disconnected)
 	connects=missing
@@ -168,6 +118,69 @@ for q in "$@"; do
 		connects=$((c1 - c0))
 		disconnects=$((d1 - d0))
 	fi
+}
+
+# start_l2 RUN ARGS...: QEMU ($qemu, in $env) runs L2, its console in
+# l2.RUN, its monitor at monitor.RUN, ARGS added to its command line;
+# qpid, and a watchdog that stops it after VMM_TIMEOUT.
+start_l2() {
+	local run=$1
+	shift
+	mon=$out/monitor.$run
+	start=$(date +%s)
+	env "${env[@]}" "${qemu[@]}" -enable-kvm -M q35 -cpu host \
+		-m 256M -nodefaults -nographic -serial stdio \
+		-monitor unix:"$mon",server,nowait \
+		-kernel "$kernel" -initrd "$out/l2.cpio" \
+		"$@" < /dev/null > "$out/l2.$run" 2>&1 &
+	qpid=$!
+	# Past VMM_TIMEOUT: L2's registers twice and its local APIC, then quit.
+	(
+		trap 'kill $sleeper 2> /dev/null; exit 0' TERM
+		sleep "$qemu_timeout" &
+		sleeper=$!
+		wait $sleeper
+		touch "$out/expired.$run"
+		"$top/selftests/testhost/qemu-monitor.py" "$mon" "info registers" "sleep 2" \
+			"info registers" "info lapic" "quit" > "$out/monitor-log.$run" 2>&1
+	) &
+	watchdog=$!
+}
+
+# wait_l2 RUN: waits for QEMU's end; status and took (seconds).
+wait_l2() {
+	wait $qpid
+	status=$?
+	kill $watchdog 2> /dev/null
+	wait $watchdog 2> /dev/null
+	took=$(( $(date +%s) - start ))
+	if [ -e "$out/expired.$1" ]; then
+		say "QEMU $1: L2 overran ${qemu_timeout} s; its RIP, twice:"
+		"$top/selftests/testhost/qemu-monitor.py" --rips "$(cache_dir)/kallsyms/$(uname -r)" \
+			"$out/monitor-log.$1" | sed 's/^/#   /'
+		diag "$out/monitor-log.$1"
+	fi
+}
+
+# edu_scene NAME: scene 1 with QEMU NAME, 8 checks.
+edu_scene() {
+	local name=$1 line raised handled msi_data uptime conn nconn ndisc irq
+	local token cons tpconn host_n vec kvm_n bpf_n left f
+
+	trace_on "$name"
+	# L2 runs nokaslr, so that its RIP names a symbol of this kernel's
+	# kallsyms (the same kernel) if it must be asked where it stands, and
+	# nopv: TCG's VMRUN can deliver an injected interrupt a second time,
+	# into whatever L2 then runs, if TCG's loop is asked to exit before
+	# L2's next VM exit; without KVM's PV EOI, the handler's EOI is such
+	# an exit, which narrows that window. What closes it is a test host
+	# of one vCPU, where TCG has no other vCPU to switch to and so no
+	# periodic exit request (TESTHOST_SMP=1; Documentation/testhost.md).
+	start_l2 "$name" -smp 1 -no-reboot \
+		-append "console=ttyS0 quiet panic=-1 nokaslr nopv vmm_raise=$n_irqs" \
+		-device vfio-pci,host="$edu"
+	wait_l2 "$name"
+	trace_off "$name"
 
 	line=$(grep -a '^l2: edu ' "$out/l2.$name" | tail -n 1)
 	field() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -187,11 +200,11 @@ for q in "$@"; do
 	# irqbypass-trace: "CONNECTED <bdf> vector 0 (irq I, vfio-msi) ==> VM
 	# <kvm> of pid <QEMU> (qemu-system-x86) GSI G": the producer is the
 	# device's MSI, the consumer an irqfd of QEMU's VM.
-	conn=$(grep -E "CONNECTED +$bdf vector 0 \(irq [0-9]+, vfio-msi\)  ==>  VM 0x[0-9a-f]+ of pid $qpid \(qemu-system-x86\) GSI [0-9]+" \
+	conn=$(grep -E "CONNECTED +$edu vector 0 \(irq [0-9]+, vfio-msi\)  ==>  VM 0x[0-9a-f]+ of pid $qpid \(qemu-system-x86\) GSI [0-9]+" \
 		"$out/trace.$name" | tail -n 1)
 	nconn=$(grep -c ' CONNECTED ' "$out/trace.$name")
 	ndisc=$(grep -c ' DISCONNECTED ' "$out/trace.$name")
-	check "QEMU $name: irqbypass-trace: $bdf's MSI connected to an irqfd of QEMU's VM ($nconn connects, $ndisc disconnects)" \
+	check "QEMU $name: irqbypass-trace: $edu's MSI connected to an irqfd of QEMU's VM ($nconn connects, $ndisc disconnects)" \
 		test -n "$conn"
 	[ -n "$conn" ] || diag "$out/trace.$name"
 
@@ -209,7 +222,7 @@ for q in "$@"; do
 	# The device's MSIs as L1 took them: VFIO's hard irq handler, which
 	# signals the eventfd that KVM's irqfd injects from.
 	host_n=$(grep -cE "irq_handler_entry: irq=${irq:-none} name=vfio-msi" "$out/tp.$name")
-	check "QEMU $name: L1 took $host_n MSIs of $bdf (irq ${irq:-?}, irq:irq_handler_entry), $n_irqs raised" \
+	check "QEMU $name: L1 took $host_n MSIs of $edu (irq ${irq:-?}, irq:irq_handler_entry), $n_irqs raised" \
 		eq "$host_n" $n_irqs
 
 	# KVM's injections of L2's vector (the low byte of its MSI data), by
@@ -229,6 +242,25 @@ for q in "$@"; do
 	check "QEMU $name: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
 		eq "$left" 0
 	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+}
+
+echo "1..$((8 * $#))"
+
+for q in "$@"; do
+	name=${q%%=*}
+	dir=${q#*=}
+	if [ "$dir" = / ]; then
+		qemu=(qemu-system-x86_64)
+		env=()
+	else
+		qemu=("$dir/usr/bin/qemu-system-x86_64" -L "$dir/usr/share/qemu"
+			-L "$dir/usr/share/seabios")
+		env=(QEMU_MODULE_DIR="$(echo "$dir"/usr/lib/*/qemu)"
+			LD_LIBRARY_PATH="$(echo "$dir"/usr/lib/*-linux-gnu)")
+	fi
+	version=$(env "${env[@]}" "${qemu[0]}" --version | head -n 1)
+	say "QEMU $name: $version"
+	edu_scene "$name"
 done
 
 say "irqbypass-trace of the last QEMU:"
