@@ -130,9 +130,9 @@ VMM_QEMU_VERSION ?= ^1:10\.0\.
 # One vCPU in the test host: with two, TCG's nested SVM now and then
 # delivers an interrupt to L2 twice, the second time with L2's interrupts
 # off, and L2 hangs (Documentation/testhost.md).
-check-vmm: modules harness ## the real QEMU (the system's, and 10.0 from bookworm-backports) passes edu through to a guest in the test host
+check-vmm: modules harness ## the real QEMU (the system's, and 10.0 from bookworm-backports) passes edu and NVMe through to a guest in the test host
 	qemu=$$($(DK) qemu $(VMM_QEMU_SUITE) '$(VMM_QEMU_VERSION)') && \
-		TESTHOST_SMP=1 $(TESTHOST) --timeout 3600 -- selftests/testhost/vmm-tests.sh \
+		TESTHOST_SMP=1 TESTHOST_NVME=1 $(TESTHOST) --timeout 3600 -- selftests/testhost/vmm-tests.sh \
 		system=/ "$$(basename "$$qemu" | cut -d+ -f1)=$$qemu"
 
 bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
