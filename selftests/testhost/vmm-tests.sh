@@ -10,7 +10,13 @@
 # one token; L2 handled VMM_N; L1 took VMM_N from the device and KVM
 # injected VMM_N (irq:irq_handler_entry, kvm:kvm_msi_set_irq);
 # as many disconnects as connects once QEMU exits, and nothing left in the
-# manager's debugfs. Documentation/testhost.md. TAP.
+# manager's debugfs. Then, with the test host's NVMe controller
+# (TESTHOST_NVME=1), a two-vCPU L2 whose own nvme driver reads the disk
+# from each CPU, reloads the driver and reads again, is reset through
+# QEMU's monitor and reads again: each queue's vector paired, fired in L1
+# and L2, torn down and paired again by the reload and the reset, every
+# token balanced, nothing left (nvme_scene). Documentation/testhost.md.
+# TAP.
 #
 # usage: vmm-tests.sh NAME=DIR...   each a QEMU: DIR / for the system's,
 #                                   else a QEMU unpacked there by
@@ -204,8 +210,8 @@ edu_scene() {
 	# periodic exit request (TESTHOST_SMP=1; Documentation/testhost.md).
 	# noxsave: CPUID's XSAVE size, as nested SVM under TCG gives it to L2,
 	# disagrees with the features L2 enables, and L2's kernel warns at
-	# boot (with either QEMU), which taints it; so L2 goes without XSAVE,
-	# which no interrupt path uses.
+	# boot (with either QEMU); L2's init prints its warnings, which fail
+	# the run, so L2 goes without XSAVE, which no interrupt path uses.
 	start_l2 "$name" -smp 1 -no-reboot \
 		-append "console=ttyS0 quiet panic=-1 nokaslr nopv noxsave vmm_raise=$n_irqs" \
 		-device vfio-pci,host="$edu"
@@ -275,7 +281,7 @@ edu_scene() {
 }
 
 # The NVMe scene's checks, for each QEMU (nvme_scene).
-nvme_checks=10
+nvme_checks=16
 
 # Whether every queue vector "nvme0qK=count" of $1 took interrupts, and
 # there are at least $2 of them.
@@ -288,20 +294,52 @@ queues_fired() {
 	[ $count -ge "$2" ]
 }
 
-# nvme_scene NAME: scene 2 with QEMU NAME: L2, two vCPUs, its nvme driver
-# on the passed-through NVMe controller, reads its disk from each CPU.
-nvme_scene() {
-	local name=$1 lines line ncpus want vectors v k sum=0 nvec=0 missing
-	local tokens token tpc tpd unbalanced churn nconn ndisc host vec_hosts
-	local host_total kvm_n kvm_dst bpf_n tainted left f
+# hold RUN: while L2 holds after its first boot (l2-init.sh's vmm_reset),
+# the manager's view (pairs.RUN, tokens.RUN, consumers.RUN; each pair's
+# irq named in names.RUN; ch and dh, its counts), a mark in the trace,
+# then a reset through QEMU's monitor. held=1 once done.
+hold() {
+	local run=$1 irq
+	held=0
+	while kill -0 $qpid 2> /dev/null; do
+		grep -aq '^l2: holding' "$out/l2.$run" && break
+		sleep 0.5
+	done
+	grep -aq '^l2: holding' "$out/l2.$run" || return
+	ch=$(stat connected)
+	dh=$(stat disconnected)
+	cp "$dbg/pairs" "$out/pairs.$run"
+	cp "$dbg/tokens" "$out/tokens.$run"
+	cp "$dbg/consumers" "$out/consumers.$run"
+	for irq in $(sed -n 's/.* irq=\([0-9]*\).*/\1/p' "$out/pairs.$run"); do
+		echo "$irq $(cat "/sys/kernel/irq/$irq/actions")"
+	done > "$out/names.$run"
+	echo "vmm-tests: system_reset" > "$tracing/trace_marker"
+	"$top/selftests/testhost/qemu-monitor.py" "$mon" system_reset > "$out/reset.$run" 2>&1
+	held=1
+}
 
-	trace_on "$name-nvme"
-	start_l2 "$name-nvme" -smp 2 -no-reboot \
-		-append "console=ttyS0 quiet panic=-1 nokaslr nopv noxsave" \
+# nvme_scene NAME: scenes 2 and 3 with QEMU NAME. L2, two vCPUs, its nvme
+# driver on the passed-through NVMe controller, reads its disk from each
+# CPU; unloads and loads the driver again and reads again; holds, is
+# reset through QEMU's monitor, boots again, reads again and powers off.
+nvme_scene() {
+	local name=$1 run=$1-nvme lines line ncpus want vectors v k r sum=0 nvec=0
+	local boots missing tokens token tpc tpd unbalanced churn nconn ndisc
+	local host vec_hosts host_total kvm_n kvm_dst bpf_n tainted left f
+	local npairs names want_names ours tok_bad tok_pairs tok_unpairs
+	local c_before d_before c_after d_after id=$RANDOM$RANDOM
+
+	trace_on "$run"
+	# No -no-reboot: with it, QEMU takes the reset for a power-off. A panic
+	# of L2 (panic=-1) then reboots it, which its boot count shows.
+	start_l2 "$run" -smp 2 \
+		-append "console=ttyS0 quiet panic=-1 nokaslr nopv noxsave vmm_reload=1 vmm_reset=$id" \
 		-device vfio-pci,host="$nvme"
-	wait_l2 "$name-nvme"
-	trace_off "$name-nvme"
-	local con=$out/l2.$name-nvme tp=$out/tp.$name-nvme tr=$out/trace.$name-nvme
+	hold "$run"
+	wait_l2 "$run"
+	trace_off "$run"
+	local con=$out/l2.$run tp=$out/tp.$run tr=$out/trace.$run
 
 	lines=$(grep -a '^l2: blk nvme0n1 ' "$con" | tr -d '\r')
 	line=$(echo "$lines" | tail -n 1)
@@ -311,17 +349,59 @@ nvme_scene() {
 	vectors=$(echo "$line" | grep -o 'nvme0q[0-9]*=[0-9]*' | paste -sd ' ')
 	for v in $vectors; do
 		nvec=$((nvec + 1))
+	done
+	for v in $(echo "$lines" | grep -o 'nvme0q[0-9]*=[0-9]*'); do
 		sum=$((sum + ${v#*=}))
 	done
-	tainted=$(grep -a '^l2: tainted=' "$con" | tail -n 1 | tr -d '\r' | sed 's/.*=//')
+	boots=$(grep -ac "^l2: boot [0-9]* of $id" "$con")
+	tainted=$(grep -a '^l2: tainted=' "$con" | tr -d '\r' | sed 's/.*=//' | sort -n | tail -n 1)
 	say "QEMU $name: NVMe: ran for $took s (status $status)"
-	check "QEMU $name: NVMe: L2 booted with ${ncpus:-?} CPUs, its nvme driver read the disk, L2 powered off (status $status)" \
-		eval '[ $status = 0 ] && [ -n "$line" ] && [ "${ncpus:-0}" -ge 2 ]'
+	check "QEMU $name: NVMe: L2 booted with ${ncpus:-?} CPUs, held, was reset, booted again and powered off ($boots boots, status $status)" \
+		eval '[ $status = 0 ] && [ $held = 1 ] && [ "$boots" = 2 ] && [ "${ncpus:-0}" -ge 2 ]'
 	grep -a '^l2: ' "$con" | diag
 	[ -n "$line" ] || { say "the end of L2's console:"; tail -n 20 "$con" | diag; }
 
-	check "QEMU $name: NVMe: each of L2's $nvec queue vectors took interrupts, $want wanted (${vectors:-none})" \
-		queues_fired "$vectors" "$want"
+	# Each round: the first boot's, after the reload, after the reset.
+	for r in 1.1 1.2 2.1; do
+		v=$(echo "$lines" | grep " round=$r " | grep -o 'nvme0q[0-9]*=[0-9]*' | paste -sd ' ')
+		check "QEMU $name: NVMe: round $r: each of L2's queue vectors took interrupts, $want wanted (${v:-none})" \
+			queues_fired "$v" "$want"
+	done
+
+	# At the hold: L2's vectors, VFIO's "vfio-msix[K](<bdf>)" for K below
+	# nvec, each a pair of the manager with a consumer of QEMU's.
+	npairs=$(wc -l < "$out/pairs.$run" 2> /dev/null)
+	names=$(awk '{ print $2 }' "$out/names.$run" 2> /dev/null | sort | paste -sd ' ')
+	want_names=$(for k in $(seq 0 $((nvec - 1))); do echo "vfio-msix[$k]($nvme)"; done | sort | paste -sd ' ')
+	ours=$(grep -c "state=connected .* pid=$qpid comm=qemu-system-x86$" "$out/consumers.$run" 2> /dev/null)
+	check "QEMU $name: NVMe: at the hold, the manager's $npairs pairs were L2's $nvec vectors, each with an irqfd of QEMU ($ours) (${names:-none})" \
+		eval '[ $nvec -ge 1 ] && [ "$names" = "$want_names" ] && eq "$ours" $nvec'
+	[ "$names" = "$want_names" ] || diag "$out/pairs.$run" "$out/names.$run" "$out/consumers.$run"
+
+	# And each token in use balanced: connected ones paired once more
+	# than unpaired, waiting ones as often.
+	tok_bad=$(awk '{ p = substr($5, 7) + 0; u = substr($6, 9) + 0 }
+		/state=connected/ && p != u + 1 || /state=waiting/ && p != u' \
+		"$out/tokens.$run" 2> /dev/null | wc -l)
+	tok_pairs=$(awk '{ s += substr($5, 7) } END { print s + 0 }' "$out/tokens.$run" 2> /dev/null)
+	tok_unpairs=$(awk '{ s += substr($6, 9) } END { print s + 0 }' "$out/tokens.$run" 2> /dev/null)
+	check "QEMU $name: NVMe: at the hold, $(wc -l < "$out/tokens.$run" 2> /dev/null) tokens in use, each balanced ($tok_pairs pairs, $tok_unpairs unpairs, $tok_bad not)" \
+		eval '[ $held = 1 ] && [ "$tok_bad" = 0 ]'
+	[ "$tok_bad" = 0 ] || diag "$out/tokens.$run"
+
+	# The reload tears every pair down and makes it again: before the
+	# hold, at least nvec disconnects, and nvec more connects. The reset
+	# too: after it, at least nvec connects and nvec more disconnects
+	# (the reset's, and QEMU's exit's).
+	c_before=missing; d_before=missing; c_after=missing; d_after=missing
+	if [ "$c0$ch$c1$d0$dh$d1" -ge 0 ] 2> /dev/null; then
+		c_before=$((ch - c0)); d_before=$((dh - d0))
+		c_after=$((c1 - ch)); d_after=$((d1 - dh))
+	fi
+	check "QEMU $name: NVMe: boot and reload: $c_before connects, $d_before disconnects, $nvec vectors" \
+		eval '[ $nvec -ge 1 ] && [ "$d_before" -ge $nvec ] && eq $((c_before - d_before)) $nvec'
+	check "QEMU $name: NVMe: reset and second boot: $c_after connects, $d_after disconnects, $nvec vectors" \
+		eval '[ $nvec -ge 1 ] && [ "$c_after" -ge $nvec ] && eq $((d_after - c_after)) $nvec'
 
 	# irqbypass-trace: each vector's VFIO producer ("vfio-msix") CONNECTED
 	# to an irqfd of QEMU's VM.
@@ -380,7 +460,7 @@ nvme_scene() {
 	kvm_n=$(grep -c 'kvm_msi_set_irq: ' "$tp")
 	kvm_dst=$(grep -oE 'kvm_msi_set_irq: dst [0-9a-f]+ vec [0-9]+' "$tp" | sort -u | wc -l)
 	bpf_n=$(grep -c 'MSI injected ' "$tr")
-	check "QEMU $name: NVMe: KVM injected $kvm_n MSIs to $kvm_dst (APIC, vector) (irqbypass-trace saw $bpf_n), L2 counted $sum, L1 took $host_total" \
+	check "QEMU $name: NVMe: KVM injected $kvm_n MSIs to $kvm_dst (APIC, vector) (irqbypass-trace saw $bpf_n), L2 counted $sum in its rounds, L1 took $host_total" \
 		eval '[ $sum -ge 1 ] && [ "$kvm_n" -ge $sum ] && [ "$kvm_dst" -ge $nvec ] && eq "$bpf_n" "$kvm_n"'
 
 	check "QEMU $name: NVMe: $connects connects, $disconnects disconnects once QEMU exited (trace: $nconn, $ndisc)" \
@@ -393,8 +473,9 @@ nvme_scene() {
 	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
 
 	# L2's kernel: a panic or an oops on its console; a warning (quiet
-	# keeps it off the console) in its taint. edu_guest.ko, out of tree
-	# and unsigned (4096, 8192), is loaded in every L2.
+	# keeps it off the console) in its taint, as each boot printed it.
+	# edu_guest.ko, out of tree and unsigned (4096, 8192), is loaded in
+	# every L2.
 	check "QEMU $name: NVMe: L2's kernel reported nothing (taint ${tainted:-none})" \
 		eval '! splats "$con" > /dev/null && [ -n "$tainted" ] && [ $((tainted & ~(4096 | 8192))) = 0 ]'
 	splats "$con" | diag

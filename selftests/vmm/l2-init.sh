@@ -6,8 +6,11 @@
 # edu_guest.ko, raises vmm_raise interrupts (kernel command line) through
 # it; with an NVMe controller, loads Debian's nvme driver from /nvme and
 # reads its disk from each CPU. Prints lines of counts for
-# selftests/testhost/vmm-tests.sh and powers off. make check-arm64's L2
-# guests run it too, some with a virtio disk instead of edu.
+# selftests/testhost/vmm-tests.sh and powers off. vmm_reload=1: then
+# unloads the drivers, loads them again and does it all again. vmm_reset=ID:
+# then holds, for the VMM to reset it, and powers off on the next boot.
+# make check-arm64's L2 guests run it too, some with a virtio disk
+# instead of edu.
 /bin/busybox --install -s /bin
 mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
@@ -33,13 +36,13 @@ edu_run() {
 	dmesg | grep edu_guest | sed 's/^/l2: dmesg: /'
 }
 
-# nvme_load: the NVMe controller's driver and what it needs, in the order
-# of /nvme/order (vmm-tests.sh's), then its namespace's disk, which the
-# driver finds asynchronously.
+# nvme_load MODULE...: those modules of /nvme (/nvme/order, vmm-tests.sh's,
+# lists the driver and what it needs, in order), then the namespace's
+# disk, which the driver finds asynchronously.
 nvme_load() {
-	while read -r m; do
+	for m in "$@"; do
 		insmod "/nvme/$m" || echo "l2: insmod $m failed"
-	done < /nvme/order
+	done
 	for _ in $(seq 300); do
 		[ -b /dev/nvme0n1 ] && return
 		sleep 0.1
@@ -86,12 +89,58 @@ disk_run() {
 	done
 }
 
+# taint: the kernel's taint, and its warnings: quiet keeps them off the
+# console.
+taint() {
+	echo "l2: tainted=$(cat /proc/sys/kernel/tainted)"
+	dmesg | grep -A 20 -e '-\[ cut here \]-' | sed 's/^/l2: dmesg: /'
+}
+
+# reload: the drivers unloaded and loaded again, those of a device.
+reload() {
+	echo "l2: reloading the drivers"
+	if [ -e "$(echo /sys/bus/pci/drivers/edu_guest/0000:* | cut -d ' ' -f 1)" ]; then
+		rmmod edu_guest || echo "l2: rmmod edu_guest failed"
+		edu_load
+	fi
+	if [ "$nvme" = 1 ]; then
+		rmmod nvme || echo "l2: rmmod nvme failed"
+		nvme_load nvme.ko
+	fi
+}
+
 [ -e /edu_guest.ko ] && edu_load
 # An NVMe controller (PCI class 0x010802).
-[ -e /nvme/order ] && grep -qx 0x010802 /sys/bus/pci/devices/*/class 2> /dev/null &&
-	nvme_load
+nvme=0
+if [ -e /nvme/order ] && grep -qx 0x010802 /sys/bus/pci/devices/*/class 2> /dev/null; then
+	# shellcheck disable=SC2046 # a module a word
+	nvme_load $(cat /nvme/order)
+	nvme=1
+fi
+
+# Which boot of this VM (vmm_reset=ID) this is: the NVMe disk's first
+# sector says, since a reset keeps the disk and nothing else.
+boot=1
+if [ -n "${vmm_reset:-}" ] && [ -b /dev/nvme0n1 ]; then
+	mark=$(dd if=/dev/nvme0n1 bs=512 count=1 2> /dev/null | tr -d '\000' | head -n 1)
+	case $mark in
+	"irqbp $vmm_reset boot "*) boot=$((${mark##* } + 1)) ;;
+	esac
+	echo "irqbp $vmm_reset boot $boot" | dd of=/dev/nvme0n1 conv=notrunc,fsync 2> /dev/null
+	echo "l2: boot $boot of $vmm_reset"
+fi
+
 edu_run
-disk_run 1
-# A warning stays off the console (quiet): its taint shows it.
-echo "l2: tainted=$(cat /proc/sys/kernel/tainted)"
+disk_run "$boot.1"
+if [ "${vmm_reload:-0}" = 1 ] && [ $boot = 1 ]; then
+	reload
+	edu_run
+	disk_run "$boot.2"
+fi
+if [ -n "${vmm_reset:-}" ] && [ $boot = 1 ]; then
+	taint
+	echo "l2: holding for a reset"
+	while :; do sleep 1; done
+fi
+taint
 poweroff -f
