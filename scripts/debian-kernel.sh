@@ -293,6 +293,28 @@ fetch() {
 	ls "$d"/*.deb
 }
 
+# Unpacks into directory $2 what "apt-get install ARGS..." ($5...) would
+# install from suite $1 (APT_STATUS, APT_ARCH as for apt_of), saying
+# "fetching $4"; the .deb files' names go to $2/debs. Done again only when
+# $2 was not unpacked for key $3.
+unpack() {
+	local s=$1 d=$2 key=$3 what=$4 deb
+	shift 4
+	[ "$(cat "$d/.key" 2> /dev/null)" != "$key" ] || return 0
+	rm -rf "$d" "$d.debs"
+	mkdir -p "$d" "$d.debs/partial"
+	say "fetching $what"
+	apt_of "$s" apt-get -qq --download-only install -o Dir::Cache::archives="$d.debs" \
+		-o APT::Install-Recommends=false "$@" > /dev/null || die "cannot fetch $what"
+	for deb in "$d.debs"/*.deb; do
+		dpkg-deb -x "$deb" "$d"
+	done
+	rmdir "$d.debs/partial"
+	ls "$d.debs" > "$d/debs"
+	rm -rf "$d.debs"
+	echo "$key" > "$d/.key"
+}
+
 # Another QEMU than the system's, to run as the VMM in the test host
 # (make check-vmm): qemu-system-x86 of SUITE (a release or its backports),
 # with what it needs that this system has not installed as apt resolves it
@@ -309,22 +331,8 @@ qemu() {
 		die "no qemu-system-x86 matching $re in $s"
 	d=$(cache_dir)/qemu/${v#*:}
 	key=$({ echo "$s $v"; md5sum < /var/lib/dpkg/status; } | md5sum)
-	if [ "$(cat "$d/.key" 2> /dev/null)" != "$key" ]; then
-		rm -rf "$d" "$d.debs"
-		mkdir -p "$d" "$d.debs/partial"
-		say "fetching qemu-system-x86 $v and what it needs here"
-		APT_STATUS=/var/lib/dpkg/status apt_of "${s%-backports}" apt-get -qq \
-			--download-only install -t "$s" -o Dir::Cache::archives="$d.debs" \
-			-o APT::Install-Recommends=false "qemu-system-x86=$v" > /dev/null ||
-			die "cannot fetch qemu-system-x86 $v"
-		for deb in "$d.debs"/*.deb; do
-			dpkg-deb -x "$deb" "$d"
-		done
-		rmdir "$d.debs/partial"
-		ls "$d.debs" > "$d/debs"
-		rm -rf "$d.debs"
-		echo "$key" > "$d/.key"
-	fi
+	APT_STATUS=/var/lib/dpkg/status unpack "${s%-backports}" "$d" "$key" \
+		"qemu-system-x86 $v and what it needs here" -t "$s" "qemu-system-x86=$v"
 	echo "$d"
 }
 
@@ -347,22 +355,8 @@ arm64() {
 		-o APT::Install-Recommends=false $pkgs) ||
 		die "cannot resolve $pkgs for arm64 in $s"
 	key=$(echo "$uris" | awk '{ print $2 }' | sort | md5sum)
-	if [ "$(cat "$d/.key" 2> /dev/null)" != "$key" ]; then
-		rm -rf "$d" "$d.debs"
-		mkdir -p "$d" "$d.debs/partial"
-		say "fetching $pkgs for arm64 from $s"
-		# shellcheck disable=SC2086
-		apt_of "$s" apt-get -qq --download-only install \
-			-o Dir::Cache::archives="$d.debs" \
-			-o APT::Install-Recommends=false $pkgs > /dev/null ||
-			die "cannot fetch $pkgs for arm64"
-		for deb in "$d.debs"/*.deb; do
-			dpkg-deb -x "$deb" "$d"
-		done
-		ls "$d.debs" > "$d/debs"
-		rm -rf "$d.debs"
-		echo "$key" > "$d/.key"
-	fi
+	# shellcheck disable=SC2086
+	unpack "$s" "$d" "$key" "$pkgs for arm64 from $s" $pkgs
 	echo "$d"
 }
 
