@@ -57,6 +57,18 @@ stat() {
 # eq A B: A and B are the same number (a missing value never is).
 eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" = "$2" ] 2> /dev/null; }
 
+# check_debugfs_empty LABEL: the manager's debugfs lists no producer,
+# consumer, pair or token (an unreadable file fails); what it lists, if
+# anything, as comments.
+check_debugfs_empty() {
+	local left f
+	left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l;
+		exit "${PIPESTATUS[0]}") || left=missing
+	check "$1: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
+		eq "$left" 0
+	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+}
+
 [ $# -gt 0 ] || { echo "usage: $0 NAME=DIR..." >&2; exit 2; }
 
 # VMM_KVM_AMD: options for kvm_amd, to experiment (e.g. npt=0).
@@ -197,7 +209,7 @@ wait_l2() {
 # edu_scene NAME: scene 1 with QEMU NAME, 8 checks.
 edu_scene() {
 	local name=$1 line raised handled msi_data uptime conn nconn ndisc irq
-	local token cons tpconn host_n vec kvm_n bpf_n left f
+	local token cons tpconn host_n vec kvm_n bpf_n
 
 	trace_on "$name"
 	# L2 runs nokaslr, so that its RIP names a symbol of this kernel's
@@ -273,11 +285,7 @@ edu_scene() {
 	check "QEMU $name: $connects connects, $disconnects disconnects once QEMU exited (trace: $nconn, $ndisc)" \
 		eval '[ "$connects" -ge 1 ] && eq "$connects" "$disconnects" && eq "$nconn" "$connects" && eq "$ndisc" "$disconnects"'
 
-	left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l;
-		exit "${PIPESTATUS[0]}") || left=missing
-	check "QEMU $name: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
-		eq "$left" 0
-	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+	check_debugfs_empty "QEMU $name"
 }
 
 # The NVMe scene's checks, for each QEMU (nvme_scene).
@@ -326,7 +334,7 @@ hold() {
 nvme_scene() {
 	local name=$1 run=$1-nvme lines line ncpus want vectors v k r sum=0 nvec=0
 	local boots missing tokens token tpc tpd unbalanced churn nconn ndisc
-	local host vec_hosts host_total kvm_n kvm_dst bpf_n tainted left f
+	local host vec_hosts host_total kvm_n kvm_dst bpf_n tainted
 	local npairs names want_names ours tok_bad tok_pairs tok_unpairs
 	local c_before d_before c_after d_after id=$RANDOM$RANDOM
 
@@ -466,11 +474,7 @@ nvme_scene() {
 	check "QEMU $name: NVMe: $connects connects, $disconnects disconnects once QEMU exited (trace: $nconn, $ndisc)" \
 		eval '[ "$connects" -ge "$nvec" ] && eq "$connects" "$disconnects" && eq "$nconn" "$connects" && eq "$ndisc" "$disconnects"'
 
-	left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l;
-		exit "${PIPESTATUS[0]}") || left=missing
-	check "QEMU $name: NVMe: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
-		eq "$left" 0
-	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+	check_debugfs_empty "QEMU $name: NVMe"
 
 	# L2's kernel: a panic or an oops on its console; a warning (quiet
 	# keeps it off the console) in its taint, as each boot printed it.
