@@ -98,7 +98,7 @@ libs_of() {
 # Module file of module name $1 among Debian's arm64 modules, and the
 # names of those it depends on, dependencies first, once each.
 mods_order() {
-	local m p d
+	local m p
 	for m in "$@"; do
 		p=$(find "$moddir" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
 		[ -n "$p" ] || die "no module $m in $moddir"
@@ -111,7 +111,7 @@ mods_order() {
 # gen_init_cpio's list of the L1 initramfs: busybox, the VMM and what it
 # needs, L2's kernel and initramfs, Debian's vfio modules.
 l1_list() {
-	local f m
+	local f m d
 	echo "dir /dev 0755 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	for d in /bin /sbin /proc /sys /tmp /lib /lib/aarch64-linux-gnu /usr \
