@@ -13,9 +13,10 @@ export BUILD
 LINUX_SRC := $(shell BUILD=$(BUILD) $(LIB) linux_src)
 
 # Kernel-side C: every component but the user-space harness.
-KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/vmm selftests/bench include -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
-# The kselftest programs and their library: user-space C in kernel style.
-USOURCES = $(shell find selftests/lib selftests/kvm-consumer selftests/vfio-platform-producer -name '*.[ch]' | sort)
+KSOURCES = $(shell find irqbypass kvm-consumer vfio-pci-producer vfio-platform-producer selftests/irqchip-model selftests/vmm selftests/bench include -name '*.[ch]' ! -name '*.mod.c' ! -path '*/soak-guest/*' 2>/dev/null | sort)
+# The kselftest programs and their library, and the soak guest (bare
+# metal, its own types): C outside the kernel, in kernel style.
+USOURCES = $(shell find selftests/lib selftests/kvm-consumer selftests/vfio-platform-producer selftests/vmm/soak-guest -name '*.[ch]' | sort)
 # The harness, formatted by harness/.clang-format.
 HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' | sort)
 
@@ -24,7 +25,7 @@ HSOURCES = $(shell find harness -name '*.cc' -o -name '*.h' -o -name '*.bpf.c' |
 .NOTPARALLEL:
 
 .PHONY: check-vmm check-kernel check-kernels install uninstall dkms-install dkms-uninstall deb check-deb
-.PHONY: intree check-intree check-arm64
+.PHONY: intree check-intree check-arm64 soak-guest
 .PHONY: all modules kdir check-abi linux-source checkpatch sparse clang-format codespell \
 	style check-kunit harness selftests check-testhost shell check demo deps \
 	bench help clean clean-cache
@@ -130,7 +131,10 @@ VMM_QEMU_VERSION ?= ^1:10\.0\.
 # One vCPU in the test host: with two, TCG's nested SVM now and then
 # delivers an interrupt to L2 twice, the second time with L2's interrupts
 # off, and L2 hangs (Documentation/testhost.md).
-check-vmm: modules harness ## the real QEMU (the system's, and 10.0 from bookworm-backports) passes edu and NVMe through to a guest in the test host
+soak-guest: ## the bare-metal guest of check-vmm's kill soak, in BUILD/soak-guest
+	$(MAKE) -C selftests/vmm/soak-guest OUT=$(BUILD)/soak-guest
+
+check-vmm: modules harness soak-guest ## the real QEMU (the system's, and 10.0 from bookworm-backports) passes edu and NVMe through to a guest in the test host
 	qemu=$$($(DK) qemu $(VMM_QEMU_SUITE) '$(VMM_QEMU_VERSION)') && \
 		TESTHOST_SMP=1 TESTHOST_NVME=1 $(TESTHOST) --timeout 3600 -- selftests/testhost/vmm-tests.sh \
 		system=/ "$$(basename "$$qemu" | cut -d+ -f1)=$$qemu"
