@@ -15,8 +15,12 @@
 # from each CPU, reloads the driver and reads again, is reset through
 # QEMU's monitor and reads again: each queue's vector paired, fired in L1
 # and L2, torn down and paired again by the reload and the reset, every
-# token balanced, nothing left (nvme_scene). Documentation/testhost.md.
-# TAP.
+# token balanced, nothing left (nvme_scene). Then the kill soak: QEMU
+# runs a bare-metal guest that drives the controller's MSI-X as Linux's
+# driver does and resets, and is killed VMM_KILLS times in all (shared
+# by the QEMUs) at random points of its phases; after each kill nothing
+# is left and vfio-pci binds the controller again (soak_scene).
+# VMM_SCENES picks scenes. Documentation/testhost.md. TAP.
 #
 # usage: vmm-tests.sh NAME=DIR...   each a QEMU: DIR / for the system's,
 #                                   else a QEMU unpacked there by
@@ -485,10 +489,149 @@ nvme_scene() {
 	splats "$con" | diag
 }
 
-per_qemu=8
-[ -z "$nvme" ] || per_qemu=$((per_qemu + nvme_checks))
-echo "1..$((per_qemu * $#))"
+# The kill soak's checks, for each QEMU (soak_scene).
+soak_checks=7
+# Its kills in all, shared by the QEMUs; where each kill lands.
+soak_kills=${VMM_KILLS:-200}
+soak_phases=(start-up msix flowing reboot)
+soak_guest=$build/soak-guest/soak-guest.elf
 
+# wait_console FILE TEXT SECONDS: whether TEXT shows in QEMU's console
+# FILE within SECONDS, QEMU ($qpid) still running; waited, in ms.
+wait_console() {
+	local t0 now
+	t0=$(date +%s%N)
+	while :; do
+		now=$(date +%s%N)
+		waited=$(( (now - t0) / 1000000 ))
+		grep -aqF "$2" "$1" && return 0
+		kill -0 $qpid 2> /dev/null && [ $waited -lt $(($3 * 1000)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# ms N: N milliseconds as sleep takes them.
+ms() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+
+# soak_scene NAME KILLS: scene 4 with QEMU NAME: KILLS times, QEMU boots
+# the soak guest (selftests/vmm/soak-guest) with the NVMe controller and
+# is killed with SIGKILL at a random point of a phase, in turn: start-up
+# (0 to 2.5 s after its start), MSI-X enable (0 to 0.2 s after the guest
+# says it enables MSI-X, for one vector or two), interrupts flowing (0 to
+# 1 s into their 2 s) and reboot (0 to 2 s after the guest resets the
+# machine, through the reset, the firmware and the next boot). After each
+# kill: the manager's debugfs empty again, within 10 s; the controller
+# unbound from vfio-pci and bound again. Then, with counts: every kill in
+# its phase, every QEMU killed by us, each one killed while interrupts
+# flowed holding pairs of the manager, no interrupt lost in any of the
+# guest's boots, as many disconnects as connects.
+soak_scene() {
+	local name=$1 kills=$2 i phase marker delay con status pairs left t_clean
+	local reached=0 missed= by_phase=(0 0 0 0) killed=0 not_killed= dirty= slowest=0
+	local unbound= flow_pairs= flow_min= boots=0 rounds=0 irqs=0 pending=0 bad=0 c0 d0 c1 d1
+
+	say "QEMU $name: kill soak: $kills kills of QEMU, seed $soak_seed"
+	c0=$(stat connected)
+	d0=$(stat disconnected)
+	for i in $(seq 1 "$kills"); do
+		phase=$((RANDOM % 4))
+		con=$out/soak.$name.$i
+		env "${env[@]}" "${qemu[@]}" -enable-kvm -M q35 -cpu host -m 32M \
+			-nodefaults -nographic -serial stdio -kernel "$soak_guest" \
+			-device vfio-pci,host="$nvme" < /dev/null > "$con" 2>&1 &
+		qpid=$!
+		marker=
+		case $phase in
+		0) delay=$((RANDOM % 2500)) ;;
+		1) marker="soak: msix $((1 + RANDOM % 2))"; delay=$((RANDOM % 200)) ;;
+		2) marker="soak: flowing"; delay=$((RANDOM % 1000)) ;;
+		3) marker="soak: reboot"; delay=$((RANDOM % 2000)) ;;
+		esac
+		waited=0
+		if [ -z "$marker" ] || wait_console "$con" "$marker" 30; then
+			reached=$((reached + 1))
+			by_phase[$phase]=$((by_phase[$phase] + 1))
+		else
+			missed="$missed $i"
+		fi
+		sleep "$(ms $delay)"
+		# While interrupts flow, the pairs the manager holds for QEMU.
+		pairs=
+		[ $phase != 2 ] || pairs=$(wc -l < "$dbg/pairs")
+		kill -KILL $qpid 2> /dev/null
+		# (2>: not bash's own "Killed" line.)
+		wait $qpid 2> /dev/null
+		status=$?
+		[ $status = 137 ] && killed=$((killed + 1)) || not_killed="$not_killed $i:$status"
+		if [ -n "$pairs" ]; then
+			flow_pairs="$flow_pairs $pairs"
+			[ -n "$flow_min" ] && [ "$flow_min" -le "$pairs" ] || flow_min=$pairs
+		fi
+		# KVM releases a dead VM's irqfds from a workqueue: the
+		# manager's consumers go a moment after QEMU.
+		t_clean=
+		for t in $(seq 0 100); do
+			left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l)
+			[ "$left" = 0 ] && { t_clean=$((t * 100)); break; }
+			sleep 0.1
+		done
+		if [ -n "$t_clean" ]; then
+			[ "$t_clean" -le "$slowest" ] || slowest=$t_clean
+		else
+			dirty="$dirty $i"
+			diag "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens"
+		fi
+		echo "$nvme" > /sys/bus/pci/drivers/vfio-pci/unbind
+		echo "$nvme" > /sys/bus/pci/drivers_probe
+		[ "$(basename "$(readlink "/sys/bus/pci/devices/$nvme/driver")")" = vfio-pci ] ||
+			unbound="$unbound $i"
+		# The guest's count of each boot it finished.
+		boots=$((boots + $(grep -ac '^soak: boot' "$con")))
+		while read -r line; do
+			rounds=$((rounds + $(echo "$line" | sed -n 's/.* rounds=\([0-9]*\).*/\1/p')))
+			irqs=$((irqs + $(echo "$line" | sed -n 's/.* admin=\([0-9]*\) io=\([0-9]*\).*/\1 + \2/p')))
+			pending=$((pending + $(echo "$line" | sed -n 's/.* pending=\([0-9]*\).*/\1/p')))
+		done < <(grep -a '^soak: irqs .* lost=0 failed=0' "$con" | tr -d '\r')
+		if grep -aE '^soak: (lost|fault|no |the )|failed, status|lost=[1-9]|failed=[1-9]' "$con" > /dev/null; then
+			bad=$((bad + 1))
+			say "kill $i: the guest reported:"
+			grep -aE '^soak: ' "$con" | diag
+		fi
+		say "kill $i: ${soak_phases[$phase]}${marker:+ (\"$marker\" after $waited ms)}, killed ${delay} ms later (status $status)${pairs:+, $pairs pairs}; debugfs empty after ${t_clean:-over 10000} ms"
+		[ -n "$missed$dirty$not_killed" ] || rm -f "$con"
+	done
+	c1=$(stat connected)
+	d1=$(stat disconnected)
+
+	check "QEMU $name: soak: $kills kills, each in its phase (start-up ${by_phase[0]}, msix ${by_phase[1]}, flowing ${by_phase[2]}, reboot ${by_phase[3]}; phase not reached:${missed:- none})" \
+		eval '[ $reached = $kills ] && [ ${by_phase[1]} -ge 1 ] && [ ${by_phase[2]} -ge 1 ] && [ ${by_phase[3]} -ge 1 ]'
+	check "QEMU $name: soak: each QEMU ended by its SIGKILL, status 137 ($killed of $kills; else:${not_killed:- none})" \
+		eq "$killed" "$kills"
+	check "QEMU $name: soak: after each kill, nothing of its VM left in the manager's debugfs within 10 s (slowest $slowest ms; left:${dirty:- none})" \
+		test -z "$dirty"
+	check "QEMU $name: soak: after each kill, vfio-pci bound $nvme again (failed:${unbound:- none})" \
+		test -z "$unbound"
+	check "QEMU $name: soak: each QEMU killed while interrupts flowed held pairs of the manager (at least ${flow_min:-none}; pairs:${flow_pairs:- none})" \
+		eval '[ -n "$flow_min" ] && [ "$flow_min" -ge 1 ]'
+	check "QEMU $name: soak: the guest lost no interrupt in $boots boots ($rounds rounds to the end, $irqs interrupts, $pending pending while masked; boots with a report: $bad)" \
+		eval '[ $bad = 0 ] && [ $rounds -ge 1 ]'
+	check "QEMU $name: soak: $((c1 - c0)) connects, $((d1 - d0)) disconnects" \
+		eval '[ $((c1 - c0)) -ge 1 ] && eq $((c1 - c0)) $((d1 - d0))'
+}
+
+# VMM_SCENES: the scenes to run, of "edu nvme soak" (all by default).
+scenes=${VMM_SCENES:-edu nvme soak}
+scene() { [[ " $scenes " == *" $1 "* ]]; }
+per_qemu=0
+! scene edu || per_qemu=8
+[ -z "$nvme" ] || ! scene nvme || per_qemu=$((per_qemu + nvme_checks))
+[ -z "$nvme" ] || ! scene soak || per_qemu=$((per_qemu + soak_checks))
+echo "1..$((per_qemu * $#))"
+# One seed for the soak's kills, printed: VMM_SEED=N runs them again.
+soak_seed=${VMM_SEED:-$(( $(date +%s) % 32768 ))}
+RANDOM=$soak_seed
+
+qi=0
 for q in "$@"; do
 	name=${q%%=*}
 	dir=${q#*=}
@@ -503,10 +646,14 @@ for q in "$@"; do
 	fi
 	version=$(env "${env[@]}" "${qemu[0]}" --version | head -n 1)
 	say "QEMU $name: $version"
-	edu_scene "$name"
-	[ -z "$nvme" ] || nvme_scene "$name"
+	scene edu && edu_scene "$name"
+	[ -z "$nvme" ] || ! scene nvme || nvme_scene "$name"
+	[ -z "$nvme" ] || ! scene soak || soak_scene "$name" $((soak_kills / $# + (qi < soak_kills % $#)))
+	qi=$((qi + 1))
 done
 
-say "irqbypass-trace of the last QEMU:"
-diag "$out/trace.$name"
+if [ -e "$out/trace.$name" ]; then
+	say "irqbypass-trace of the last QEMU:"
+	diag "$out/trace.$name"
+fi
 exit $failed
