@@ -217,14 +217,14 @@ endif
 
 # deps first, in their own make: KDIR is only known once headers are installed.
 # What is built once, then the lanes that use it, side by side
-# (scripts/lanes.sh), the longest first: the test host on this kernel,
-# the package cycle there, KUnit in UML, the arm64 vLPI scenes, the
-# manager built into a kernel, the test host on each other kernel, the
-# real QEMU as the VMM.
+# (scripts/lanes.sh), the longest first: the real QEMU as the VMM and
+# its kill soak, the package cycle, the test host on this kernel, KUnit
+# in UML, the arm64 vLPI scenes, the manager built into a kernel, the
+# test host on each other kernel.
 check: deps ## every test: ABI, style, the packages, KUnit in UML, arm64 vLPIs, the manager built in, the test host suites, other kernels, the real VMM
-	$(MAKE) modules style deb harness selftests linux-source
-	@{ echo check-testhost; echo check-deb; echo check-kunit; echo check-arm64; \
-		echo check-intree; $(kernel_lanes); echo check-vmm; } \
+	$(MAKE) modules style deb harness selftests linux-source soak-guest
+	@{ echo check-vmm; echo check-deb; echo check-testhost; echo check-kunit; \
+		echo check-arm64; echo check-intree; $(kernel_lanes); } \
 		> $(BUILD)/check-lanes.txt
 	$(LANES) < $(BUILD)/check-lanes.txt
 
