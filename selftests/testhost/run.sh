@@ -4,7 +4,7 @@
 # The test host: boots Debian's own kernel (the version the modules are
 # built for) under qemu (single-threaded TCG, q35, -cpu max, emulated intel-iommu with
 # interrupt remapping, two edu PCI devices and an e1000e for MSI-X, with
-# TESTHOST_NVME=1 an NVMe controller too, 2 vCPUs, or TESTHOST_SMP) with a
+# TESTHOST_NVME=N that many NVMe controllers too, 2 vCPUs, or TESTHOST_SMP) with a
 # busybox
 # initramfs that mounts this machine's root read-only over virtio-9p and
 # runs a command inside it, as root. Everything built here (modules,
@@ -100,7 +100,7 @@ console=$logs/console.log
 run=$dir/run.$$
 rm -rf "$run"
 mkdir -p "$run"
-trap 'rm -rf "$run" "$run.nvme"' EXIT
+trap 'rm -rf "$run" "$run".nvme*' EXIT
 printf 'export BUILD=%q IRQBYPASS_CACHE=%q\n' "$build" "$(cache_dir)" > "$run/cmd"
 [ -z "${KVER:-}" ] || printf 'export KVER=%q\n' "$KVER" >> "$run/cmd"
 printf '%q ' "$@" >> "$run/cmd"
@@ -129,15 +129,16 @@ append+=" sysctl.kernel.hung_task_timeout_secs=60 unknown_nmi_panic panic_print=
 kallsyms=$(cache_dir)/kallsyms/$kver
 append+=" nokaslr ib_kallsyms=$([ -s "$kallsyms" ] && echo 0 || echo 1)"
 append+=" ib_run=$run ib_cwd=$PWD ib_shell=$shell ib_image=$image ib_kver=$kver"
-# TESTHOST_NVME=1: an NVMe controller (MSI-X, a vector per queue) on a
-# sparse disk of this run, for make check-vmm to pass through; the other
-# suites go without, so that no PCI device they do not expect is there.
+# TESTHOST_NVME=N: N NVMe controllers (MSI-X, a vector per queue, 65),
+# each on a sparse disk of this run, for make check-vmm (1) and the
+# benchmark's scale scene (several) to pass through; the other suites go
+# without, so that no PCI device they do not expect is there.
 nvme=()
-if [ "${TESTHOST_NVME:-0}" = 1 ]; then
-	truncate -s 64M "$run.nvme"
-	nvme=(-drive if=none,id=nvm,file="$run.nvme",format=raw
-		-device nvme,serial=irqbp,drive=nvm)
-fi
+for k in $(seq "${TESTHOST_NVME:-0}"); do
+	truncate -s 64M "$run.nvme$k"
+	nvme+=(-drive if=none,id=nvm$k,file="$run.nvme$k",format=raw
+		-device nvme,serial=irqbp$k,drive=nvm$k)
+done
 monitor=$dir/monitor.$$
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=$tcg_thread -cpu max -smp "$smp" -m 2G
 	-nographic -no-reboot -monitor unix:"$monitor",server,nowait
