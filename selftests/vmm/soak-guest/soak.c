@@ -27,10 +27,9 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_DIV 0x3e0
 
-/* Vectors: the watchdog's tick, the admin queue's, the I/O queue's. */
+/* Vectors: the watchdog's tick; queue K's, VEC_QUEUE + K (0: admin). */
 #define VEC_TICK 0x30
-#define VEC_ADMIN 0x40
-#define VEC_IO 0x41
+#define VEC_QUEUE 0x40
 #define VEC_SPURIOUS 0xff
 /* KVM's APIC timer counts nanoseconds: 16 ns at divide 16, a 10 ms tick. */
 #define TICK_COUNT 625000
@@ -131,7 +130,7 @@ static void field(const char *name, u32 v)
 }
 
 /* Counted by the interrupt handlers, read by the main loop. */
-static u32 ticks, admin_irqs, io_irqs;
+static u32 ticks, irqs[MAX_VECTORS];
 
 static u32 count(u32 *c)
 {
@@ -142,10 +141,8 @@ void soak_irq(u32 vector)
 {
 	if (vector == VEC_TICK)
 		ticks++;
-	else if (vector == VEC_ADMIN)
-		admin_irqs++;
-	else if (vector == VEC_IO)
-		io_irqs++;
+	else if (vector >= VEC_QUEUE && vector < VEC_QUEUE + MAX_VECTORS)
+		irqs[vector - VEC_QUEUE]++;
 	wr32(LAPIC + LAPIC_EOI, 0);
 }
 
@@ -192,8 +189,8 @@ static void cpu_init(void)
 	for (v = 0; v < 256; v++)
 		set_gate(v, fault_stub);
 	set_gate(VEC_TICK, irq_stub_0x30);
-	set_gate(VEC_ADMIN, irq_stub_0x40);
-	set_gate(VEC_IO, irq_stub_0x41);
+	for (v = 0; v < MAX_VECTORS; v++)
+		set_gate(VEC_QUEUE + v, queue_stubs[v]);
 	set_gate(VEC_SPURIOUS, spurious_stub);
 	asm volatile("lidt %0" : : "m"(desc));
 	io_out8(0x21, 0xff);
@@ -246,7 +243,7 @@ static u32 pci_find_cap(u32 devfn, u8 id)
 }
 
 /* The NVMe controller: its registers, MSI-X table and pending bits. */
-static u32 devfn, regs, msix_cap, msix_table, msix_pba, db_stride;
+static u32 devfn, regs, msix_cap, msix_table, msix_pba, msix_size, db_stride;
 
 #define NVME_CAP_HI 0x04
 #define NVME_CC 0x14
@@ -273,6 +270,7 @@ static bool find_nvme(void)
 		msix_cap = pci_find_cap(d, 0x11);
 		if (!regs || !msix_cap)
 			return false;
+		msix_size = ((pci_read(d, msix_cap) >> 16) & 0x7ff) + 1;
 		tbl = pci_read(d, msix_cap + 4);
 		pba = pci_read(d, msix_cap + 8);
 		msix_table = pci_bar(d, tbl & 7) + (tbl & ~7u);
@@ -325,19 +323,31 @@ struct nvme_queue {
 	u32 phase;
 };
 
-static struct nvme_sqe admin_sq[QUEUE_SIZE] __aligned(4096);
-static struct nvme_cqe admin_cq[QUEUE_SIZE] __aligned(4096);
-static struct nvme_sqe io_sq[QUEUE_SIZE] __aligned(4096);
-static struct nvme_cqe io_cq[QUEUE_SIZE] __aligned(4096);
-static u8 buffer[4096] __aligned(4096);
-static struct nvme_queue admin, io;
+/* Queue K's entries, a page each (a contiguous queue starts a page). */
+struct sq_page {
+	struct nvme_sqe e[QUEUE_SIZE];
+} __aligned(4096);
 
-static void queue_init(struct nvme_queue *q, int qid, struct nvme_sqe *sq, struct nvme_cqe *cq)
+struct cq_page {
+	struct nvme_cqe e[QUEUE_SIZE];
+} __aligned(4096);
+
+static struct sq_page sqs[MAX_VECTORS];
+static struct cq_page cqs[MAX_VECTORS];
+static u8 buffer[4096] __aligned(4096);
+/* Queue 0, the admin queue, and the I/O queues, each on its own vector. */
+static struct nvme_queue queues[MAX_VECTORS];
+#define admin queues[0]
+
+/* Queue @qid's memory cleared, its doorbells, its phase. */
+static void queue_init(int qid)
 {
-	memset(sq, 0, sizeof(*sq) * QUEUE_SIZE);
-	memset(cq, 0, sizeof(*cq) * QUEUE_SIZE);
-	q->sq = sq;
-	q->cq = cq;
+	struct nvme_queue *q = &queues[qid];
+
+	memset(&sqs[qid], 0, sizeof(sqs[qid]));
+	memset(&cqs[qid], 0, sizeof(cqs[qid]));
+	q->sq = sqs[qid].e;
+	q->cq = cqs[qid].e;
 	q->sq_db = regs + 0x1000 + 2 * qid * db_stride;
 	q->cq_db = q->sq_db + db_stride;
 	q->tail = 0;
@@ -398,14 +408,18 @@ static bool wait_irq(u32 *irqs, u32 seen, const char *what)
 	return true;
 }
 
-/* Submits a command to @q and waits for its interrupt and completion. */
-static void command(struct nvme_queue *q, u32 *irqs, const char *what,
-		    u8 opcode, u32 nsid, void *prp1, u32 cdw10, u32 cdw11)
+/*
+ * Submits a command to queue @qid and waits for its interrupt (queue
+ * @qid's vector) and its completion.
+ */
+static void command(int qid, const char *what, u8 opcode, u32 nsid,
+		    void *prp1, u32 cdw10, u32 cdw11)
 {
-	u32 seen = count(irqs), status;
+	struct nvme_queue *q = &queues[qid];
+	u32 seen = count(&irqs[qid]), status;
 
 	submit(q, opcode, nsid, (u32)prp1, cdw10, cdw11);
-	if (!wait_irq(irqs, seen, what))
+	if (!wait_irq(&irqs[qid], seen, what))
 		return;
 	while (!reap(q, &status))
 		asm volatile("pause");
@@ -440,11 +454,11 @@ static bool nvme_enable(void)
 	wr32(regs + NVME_CC, 0);
 	if (!wait_ready(0))
 		return false;
-	queue_init(&admin, 0, admin_sq, admin_cq);
+	queue_init(0);
 	wr32(regs + NVME_AQA, (QUEUE_SIZE - 1) << 16 | (QUEUE_SIZE - 1));
-	wr32(regs + NVME_ASQ, (u32)admin_sq);
+	wr32(regs + NVME_ASQ, (u32)&sqs[0]);
 	wr32(regs + NVME_ASQ + 4, 0);
-	wr32(regs + NVME_ACQ, (u32)admin_cq);
+	wr32(regs + NVME_ACQ, (u32)&cqs[0]);
 	wr32(regs + NVME_ACQ + 4, 0);
 	/* I/O queue entries of 64 and 16 bytes, enabled. */
 	wr32(regs + NVME_CC, 4 << 20 | 6 << 16 | 1);
@@ -458,46 +472,103 @@ static bool nvme_enable(void)
 
 static void identify(void)
 {
-	command(&admin, &admin_irqs, "identify", OP_IDENTIFY, 0, buffer, 1, 0);
+	command(0, "identify", OP_IDENTIFY, 0, buffer, 1, 0);
 }
 
-static void read_block(void)
+static void read_block(int qid)
 {
-	command(&io, &io_irqs, "read", OP_READ, 1, buffer, 0, 0);
+	command(qid, "read", OP_READ, 1, buffer, 0, 0);
 }
 
 /*
- * A read with the I/O vector masked: it completes, its interrupt is
- * pending, and arrives once unmasked.
+ * I/O queue @qid: its completion queue on vector @qid, interrupts on,
+ * contiguous; then its submission queue.
+ */
+static void create_queue(int qid)
+{
+	queue_init(qid);
+	command(0, "create cq", OP_CREATE_CQ, 0, &cqs[qid],
+		(QUEUE_SIZE - 1) << 16 | qid, qid << 16 | 3);
+	command(0, "create sq", OP_CREATE_SQ, 0, &sqs[qid],
+		(QUEUE_SIZE - 1) << 16 | qid, qid << 16 | 1);
+}
+
+/*
+ * A read on queue 1 with its vector masked: it completes, its interrupt
+ * is pending, and arrives once unmasked.
  */
 static u32 masked_read(void)
 {
-	u32 seen = count(&io_irqs), status, pending;
+	u32 seen = count(&irqs[1]), status, pending;
 
 	msix_mask(1, true);
-	submit(&io, OP_READ, 1, (u32)buffer, 0, 0);
-	while (!reap(&io, &status))
+	submit(&queues[1], OP_READ, 1, (u32)buffer, 0, 0);
+	while (!reap(&queues[1], &status))
 		asm volatile("pause");
 	pending = msix_pending(1);
 	msix_mask(1, false);
-	wait_irq(&io_irqs, seen, "the masked read, once unmasked");
+	wait_irq(&irqs[1], seen, "the masked read, once unmasked");
 	if (status)
 		failed++;
 	return pending;
 }
 
-void soak_main(void)
+/* MSI-X enabled with vectors 0 to @n - 1 unmasked, the others masked. */
+static void msix_setup(int n)
 {
-	u32 round, pending = 0, t0;
+	int k;
+
+	msix_control(MSIX_ENABLE | MSIX_MASKALL);
+	for (k = 0; k < MAX_VECTORS && k < (int)msix_size; k++)
+		msix_entry(k, VEC_QUEUE + k, k >= n);
+	msix_control(MSIX_ENABLE);
+}
+
+/* The multiboot command line's "@name=N", or @def. */
+static u32 arg(const char *cmdline, const char *name, u32 def)
+{
+	const char *p, *n;
+	u32 v;
+
+	for (p = cmdline; cmdline && *p; p++) {
+		for (n = name; *n && *n == p[n - name]; n++)
+			;
+		if (*n || p[n - name] != '=' || (p != cmdline && p[-1] != ' '))
+			continue;
+		v = 0;
+		for (p += n - name + 1; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + *p - '0';
+		return v;
+	}
+	return def;
+}
+
+void soak_main(u32 multiboot_info)
+{
+	const char *cmdline = NULL;
+	u32 round, pending = 0, t0, io = 0, nvec, hold;
+	int k;
 
 	puts("\nsoak: boot\n");
 	ticks = 0;
-	admin_irqs = 0;
-	io_irqs = 0;
+	memset(irqs, 0, sizeof(irqs));
 	lost = 0;
 	failed = 0;
+	/* Flags bit 2: a command line (QEMU's -append). */
+	if (rd32(multiboot_info) & 4)
+		cmdline = (const char *)rd32(multiboot_info + 16);
+	/*
+	 * vectors=N: the admin queue's and N - 1 I/O queues'; hold=1: set
+	 * them up, read once on each, and hold (the scale benchmark).
+	 */
+	nvec = arg(cmdline, "vectors", 2);
+	hold = arg(cmdline, "hold", 0);
 	if (!find_nvme()) {
 		puts("soak: no NVMe controller with MSI-X below 4 GiB\n");
+		return;
+	}
+	if (nvec < 2 || nvec > MAX_VECTORS || nvec > msix_size) {
+		puts("soak: vectors: not between 2 and the controller's or 16\n");
 		return;
 	}
 	cpu_init();
@@ -508,43 +579,43 @@ void soak_main(void)
 	 * in use when it makes a queue).
 	 */
 	puts("soak: msix 1\n");
-	msix_control(MSIX_ENABLE | MSIX_MASKALL);
-	msix_entry(0, VEC_ADMIN, false);
-	msix_entry(1, VEC_IO, true);
-	msix_control(MSIX_ENABLE);
+	msix_setup(1);
 	if (!nvme_enable()) {
 		puts("soak: the NVMe controller did not become ready\n");
 		return;
 	}
 	identify();
 
-	/* Then MSI-X again, with a vector for the I/O queue. */
+	/* Then MSI-X again, with a vector for each I/O queue. */
 	puts("soak: msix 2\n");
 	msix_control(0);
-	msix_control(MSIX_ENABLE | MSIX_MASKALL);
-	msix_entry(0, VEC_ADMIN, false);
-	msix_entry(1, VEC_IO, false);
-	msix_control(MSIX_ENABLE);
-	queue_init(&io, 1, io_sq, io_cq);
-	/*
-	 * The I/O completion queue on vector 1, interrupts on, contiguous;
-	 * its submission queue.
-	 */
-	command(&admin, &admin_irqs, "create cq", OP_CREATE_CQ, 0, io_cq,
-		(QUEUE_SIZE - 1) << 16 | 1, 1 << 16 | 3);
-	command(&admin, &admin_irqs, "create sq", OP_CREATE_SQ, 0, io_sq,
-		(QUEUE_SIZE - 1) << 16 | 1, 1 << 16 | 1);
+	msix_setup(nvec);
+	for (k = 1; k < (int)nvec; k++)
+		create_queue(k);
+	if (hold) {
+		for (k = 1; k < (int)nvec; k++)
+			read_block(k);
+		puts("soak: ready");
+		field("vectors", nvec);
+		field("lost", lost);
+		field("failed", failed);
+		putch('\n');
+		for (;;)
+			asm volatile("cli; hlt");
+	}
 	puts("soak: flowing\n");
 	t0 = count(&ticks);
 	for (round = 0; round < 8 || count(&ticks) - t0 < FLOW_TICKS; round++) {
 		identify();
-		read_block();
+		read_block(1 + round % (nvec - 1));
 		if (round % 4 == 3)
 			pending += masked_read();
 	}
+	for (k = 1; k < (int)nvec; k++)
+		io += count(&irqs[k]);
 	puts("soak: irqs");
-	field("admin", count(&admin_irqs));
-	field("io", count(&io_irqs));
+	field("admin", count(&irqs[0]));
+	field("io", io);
 	field("rounds", round);
 	field("pending", pending);
 	field("lost", lost);

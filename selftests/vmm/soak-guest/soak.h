@@ -18,13 +18,14 @@ typedef uint32_t u32;
 #define __packed __attribute__((packed))
 
 /* soak.c, called by start.S. */
-void soak_main(void);
+void soak_main(u32 multiboot_info);
 void soak_irq(u32 vector);
 void soak_fault(void);
 void *memset(void *s, int c, size_t n);
 
-/* start.S: the IDT's entries. */
-extern char irq_stub_0x30[], irq_stub_0x40[], irq_stub_0x41[];
-extern char spurious_stub[], fault_stub[];
+/* start.S: the IDT's entries; the queues' vectors are 0x40 up. */
+#define MAX_VECTORS 16
+extern char irq_stub_0x30[], spurious_stub[], fault_stub[];
+extern void *queue_stubs[MAX_VECTORS];
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * Entry of the soak guest: QEMU's multiboot loader (-kernel) jumps here in
  * 32-bit protected mode, paging off. Our own GDT (the loader's is in its
- * option ROM), a stack, then soak_main(). The interrupt stubs call
+ * option ROM), a stack, then soak_main(multiboot info). The interrupt stubs call
  * soak_irq() with their vector; a fault prints its vector and halts.
  */
 #define MULTIBOOT_MAGIC	0x1badb002
@@ -26,6 +26,7 @@ _start:
 	movw	%ax, %gs
 	movw	%ax, %ss
 	movl	$stack_top, %esp
+	pushl	%ebx			/* the multiboot information */
 	call	soak_main
 2:	cli
 	hlt
@@ -44,8 +45,19 @@ irq_stub_\vec:
 	.endm
 
 	irq_stub 0x30
-	irq_stub 0x40
-	irq_stub 0x41
+	.irp	v, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f
+	irq_stub \v
+	.endr
+
+/* The stubs of the queues' vectors, 0x40 up, for the IDT. */
+	.section .rodata
+	.balign	4
+	.globl	queue_stubs
+queue_stubs:
+	.irp	v, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f
+	.long	irq_stub_\v
+	.endr
+	.text
 
 /* The APIC's spurious vector: no EOI. */
 	.globl	spurious_stub
