@@ -139,7 +139,7 @@ check-vmm: modules harness soak-guest ## the real QEMU (the system's, and 10.0 f
 		TESTHOST_SMP=1 TESTHOST_NVME=1 $(TESTHOST) --timeout 3600 -- selftests/testhost/vmm-tests.sh \
 		system=/ "$$(basename "$$qemu" | cut -d+ -f1)=$$qemu"
 
-bench: modules ## stock, our and the v6.17-design managers measured in the test host (Documentation/bench.md)
+bench: modules soak-guest ## stock, our and the v6.17-design managers measured in the test host, and under the real QEMU (Documentation/bench.md)
 	KDIR=$(KDIR) selftests/bench/run.sh full
 
 shell: modules harness ## a root shell in the test host, everything built loaded-ready

@@ -59,3 +59,15 @@ fi
 TESTHOST_TCG_THREAD=$tcg KDIR=$kdir "$top/selftests/testhost/run.sh" \
 	--timeout "$timeout" -- "$here/run-guest.sh" "$mode" "$out" | tee "$out/results.txt"
 python3 "$here/report.py" "$mode" "$out/results.txt" "$out" | tee "$out/report.txt"
+
+# The scale scene (full run only): the real QEMU's MSI-X enables of
+# several VMs at once, each with VMM_SCALE_VECTORS vectors, through each
+# manager, in a second boot of the test host with that many NVMe
+# controllers (Documentation/bench.md).
+if [ "$mode" = full ]; then
+	make -C "$top/selftests/vmm/soak-guest" OUT="$build/soak-guest" > "$out/soak-guest.log" 2>&1 ||
+		{ cat "$out/soak-guest.log"; exit 1; }
+	TESTHOST_TCG_THREAD=multi TESTHOST_NVME=${VMM_SCALE_VMS:-4} KDIR=$kdir \
+		"$top/selftests/testhost/run.sh" --timeout 1200 -- "$here/vmm-scale.sh" \
+		"${VMM_SCALE_VECTORS:-9}" 3 | tee "$out/vmm-scale.txt"
+fi
