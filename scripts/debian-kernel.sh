@@ -254,9 +254,11 @@ second() {
 	local kver=$1 s other
 	s=$(suite_of "$kver")
 	apt_update "$s"
+	# awk, not grep: finding none is no failure (set -e, pipefail).
 	other=$(apt_of "$s" apt-cache search --names-only "^linux-headers-[0-9][^ ]*-amd64\$" |
-		awk '{ sub("^linux-headers-", "", $1); print $1 }' |
-		grep -Ev -- '-(rt|cloud)-amd64$' | grep -vxF -- "$kver" | sort -V | tail -n 1)
+		awk -v kver="$kver" '{ sub("^linux-headers-", "", $1) }
+			$1 != kver && $1 !~ /-(rt|cloud)-amd64$/ { print $1 }' |
+		sort -V | tail -n 1)
 	echo "${other:-${kver%-amd64}-cloud-amd64}"
 }
 
