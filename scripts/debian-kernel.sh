@@ -17,7 +17,8 @@
 #        debian-kernel.sh kdir KVER           the build tree, in the root
 #        debian-kernel.sh headers KVER        its common headers, unpacked
 #        debian-kernel.sh out KVER            where build put the modules
-#        debian-kernel.sh second KVER         another kernel of KVER's release
+#        debian-kernel.sh second KVER         another kernel of KVER's release,
+#                                             its cloud flavour
 #        debian-kernel.sh source SUITE X.Y    linux-source-X.Y of SUITE, unpacked
 #        debian-kernel.sh fetch KVER ROOT DEB...
 #                                             the second kernel's headers and
@@ -248,16 +249,20 @@ linux_source() {
 
 # A second kernel for the package tests (selftests/testhost/deb-tests.sh),
 # which install its headers: the newest other kernel of KVER's release
-# (with its backports), an upgrade its users could make; if there is
-# none (unstable keeps one version), KVER's cloud flavour.
+# (with its backports), an upgrade its users could make, in its cloud
+# flavour; if there is none (unstable keeps one version), KVER's cloud
+# flavour. Never rt. DKMS builds against a cloud kernel's headers as
+# against the generic flavour's, but the image they depend on is a third
+# of the size, with a quarter of the modules to unpack and depmod under
+# emulation (Documentation/packages.md).
 second() {
 	local kver=$1 s other
 	s=$(suite_of "$kver")
 	apt_update "$s"
 	# awk, not grep: finding none is no failure (set -e, pipefail).
-	other=$(apt_of "$s" apt-cache search --names-only "^linux-headers-[0-9][^ ]*-amd64\$" |
-		awk -v kver="$kver" '{ sub("^linux-headers-", "", $1) }
-			$1 != kver && $1 !~ /-(rt|cloud)-amd64$/ { print $1 }' |
+	other=$(apt_of "$s" apt-cache search --names-only "^linux-headers-[0-9][^ ]*-cloud-amd64\$" |
+		awk -v own="${kver%-amd64}-cloud-amd64" '{ sub("^linux-headers-", "", $1) }
+			$1 != own { print $1 }' |
 		sort -V | tail -n 1)
 	echo "${other:-${kver%-amd64}-cloud-amd64}"
 }

@@ -10,6 +10,11 @@
 # module back and apt purge leaves no file of ours. TAP, each step's
 # output shown. Documentation/packages.md
 #
+# The second kernel is another of the release in its cloud flavour
+# (scripts/debian-kernel.sh second): DKMS builds for it as for the
+# generic one, and its image has a quarter of the modules to unpack and
+# depmod under emulation.
+#
 # The test host is offline: the second kernel's packages, and whatever
 # the packages need that the system lacks, were fetched beforehand
 # (scripts/debian-kernel.sh fetch, by the Makefile). On another Debian
