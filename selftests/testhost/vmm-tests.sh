@@ -61,6 +61,14 @@ stat() {
 # eq A B: A and B are the same number (a missing value never is).
 eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" = "$2" ] 2> /dev/null; }
 
+# numbers VALUE...: each VALUE is a count (none missing).
+numbers() {
+	local v
+	for v; do
+		[ "$v" -ge 0 ] 2> /dev/null || return 1
+	done
+}
+
 # check_debugfs_empty LABEL: the manager's debugfs lists no producer,
 # consumer, pair or token (an unreadable file fails); what it lists, if
 # anything, as comments.
@@ -162,7 +170,7 @@ trace_off() {
 	d1=$(stat disconnected)
 	connects=missing
 	disconnects=missing
-	if [ "$c0$c1$d0$d1" -ge 0 ] 2> /dev/null; then
+	if numbers "$c0" "$c1" "$d0" "$d1"; then
 		connects=$((c1 - c0))
 		disconnects=$((d1 - d0))
 	fi
@@ -406,7 +414,7 @@ nvme_scene() {
 	# too: after it, at least nvec connects and nvec more disconnects
 	# (the reset's, and QEMU's exit's).
 	c_before=missing; d_before=missing; c_after=missing; d_after=missing
-	if [ "$c0$ch$c1$d0$dh$d1" -ge 0 ] 2> /dev/null; then
+	if numbers "$c0" "$ch" "$c1" "$d0" "$dh" "$d1"; then
 		c_before=$((ch - c0)); d_before=$((dh - d0))
 		c_after=$((c1 - ch)); d_after=$((d1 - dh))
 	fi
