@@ -348,7 +348,7 @@ nvme_scene() {
 	local boots missing tokens token tpc tpd unbalanced churn nconn ndisc
 	local host vec_hosts host_total kvm_n kvm_dst bpf_n tainted
 	local npairs names want_names ours tok_bad tok_pairs tok_unpairs
-	local c_before d_before c_after d_after id=$RANDOM$RANDOM
+	local c_before d_before c_after d_after down_before down_after id=$RANDOM$RANDOM
 
 	trace_on "$run"
 	# No -no-reboot: with it, QEMU takes the reset for a power-off. A panic
@@ -412,16 +412,27 @@ nvme_scene() {
 	# The reload tears every pair down and makes it again: before the
 	# hold, at least nvec disconnects, and nvec more connects. The reset
 	# too: after it, at least nvec connects and nvec more disconnects
-	# (the reset's, and QEMU's exit's).
+	# (the reset's, and QEMU's exit's). Those counts alone do not tell a
+	# reload from a probe's churn (QEMU enables MSI-X again for each
+	# vector L2 adds), so the tracepoints are replayed too: a teardown
+	# is the pairs falling to none once all nvec were up, as when L2's
+	# driver unloads, the VM resets, or QEMU exits; a probe's churn
+	# never has all nvec up. Before the hold: the reload's; after it:
+	# the reset's and the exit's.
 	c_before=missing; d_before=missing; c_after=missing; d_after=missing
 	if numbers "$c0" "$ch" "$c1" "$d0" "$dh" "$d1"; then
 		c_before=$((ch - c0)); d_before=$((dh - d0))
 		c_after=$((c1 - ch)); d_after=$((d1 - dh))
 	fi
-	check "QEMU $name: NVMe: boot and reload: $c_before connects, $d_before disconnects, $nvec vectors" \
-		eval '[ $nvec -ge 1 ] && [ "$d_before" -ge $nvec ] && eq $((c_before - d_before)) $nvec'
-	check "QEMU $name: NVMe: reset and second boot: $c_after connects, $d_after disconnects, $nvec vectors" \
-		eval '[ $nvec -ge 1 ] && [ "$c_after" -ge $nvec ] && eq $((d_after - c_after)) $nvec'
+	read -r down_before down_after < <(awk -v n="$nvec" 'BEGIN { held = 0 }
+		/tracing_mark_write: vmm-tests: system_reset/ { held = 1 }
+		/irqbypass_connect: .* ret=0 / && ++up >= n { full = 1 }
+		/irqbypass_disconnect: / && --up == 0 && full { full = 0; down[held]++ }
+		END { print down[0] + 0, down[1] + 0 }' "$tp")
+	check "QEMU $name: NVMe: boot and reload: $c_before connects, $d_before disconnects, ${down_before:-no} teardowns of all $nvec pairs" \
+		eval '[ $nvec -ge 1 ] && [ "$d_before" -ge $nvec ] && eq $((c_before - d_before)) $nvec && [ "$down_before" -ge 1 ]'
+	check "QEMU $name: NVMe: reset and second boot: $c_after connects, $d_after disconnects, ${down_after:-no} teardowns of all $nvec pairs" \
+		eval '[ $nvec -ge 1 ] && [ "$c_after" -ge $nvec ] && eq $((d_after - c_after)) $nvec && [ "$down_after" -ge 2 ]'
 
 	# irqbypass-trace: each vector's VFIO producer ("vfio-msix") CONNECTED
 	# to an irqfd of QEMU's VM.
