@@ -101,7 +101,7 @@ run() {
 		pids+=($!)
 	done
 	for _ in $(seq 600); do
-		ready=$(cat "$out"/console."$m.$rep".* | grep -ac '^soak: ready .* lost=0 failed=0')
+		ready=$(cat "$out/console.$m.$rep".* | grep -ac '^soak: ready .* lost=0 failed=0' || true)
 		[ "$ready" -lt "$vms" ] || break
 		sleep 0.2
 	done
@@ -112,7 +112,7 @@ run() {
 	echo nop > "$tracing/current_tracer"
 	if [ "$ready" -lt "$vms" ]; then
 		say "$m: $ready of $vms guests set up their $vectors vectors; their consoles:"
-		cat "$out"/console."$m.$rep".* | grep -a '^soak:' | sed 's/^/vmm-scale:   /'
+		cat "$out/console.$m.$rep".* | grep -a '^soak:' | sed 's/^/vmm-scale:   /'
 		return 1
 	fi
 	# " 0) + 59.943 us   |  irq_bypass_register_consumer [irqbypass]();":
