@@ -69,16 +69,29 @@ numbers() {
 	done
 }
 
+# debugfs_left: how many lines the manager's debugfs lists of producers,
+# consumers, pairs and tokens in all ("missing" if one is unreadable);
+# debugfs_diag: those lists, as comments.
+debugfs_left() {
+	local n
+	n=$(cd "$dbg" && cat producers consumers pairs tokens | wc -l;
+		exit "${PIPESTATUS[0]}") || n=missing
+	echo "$n"
+}
+debugfs_diag() {
+	local f
+	for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+}
+
 # check_debugfs_empty LABEL: the manager's debugfs lists no producer,
 # consumer, pair or token (an unreadable file fails); what it lists, if
 # anything, as comments.
 check_debugfs_empty() {
-	local left f
-	left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l;
-		exit "${PIPESTATUS[0]}") || left=missing
+	local left
+	left=$(debugfs_left)
 	check "$1: the manager's debugfs shows no producer, consumer, pair or token left ($left lines)" \
 		eq "$left" 0
-	[ "$left" = 0 ] || for f in producers consumers pairs tokens; do diag "$dbg/$f"; done
+	[ "$left" = 0 ] || debugfs_diag
 }
 
 [ $# -gt 0 ] || { echo "usage: $0 NAME=DIR..." >&2; exit 2; }
@@ -545,9 +558,9 @@ ms() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 # flowed holding pairs of the manager, no interrupt lost in any of the
 # guest's boots, as many disconnects as connects.
 soak_scene() {
-	local name=$1 kills=$2 i phase marker delay con status pairs left t_clean
-	local reached=0 missed= by_phase=(0 0 0 0) killed=0 not_killed= dirty= slowest=0
-	local unbound= flow_pairs= flow_min= boots=0 rounds=0 irqs=0 pending=0 bad=0 c0 d0 c1 d1
+	local name=$1 kills=$2 i phase marker delay con status pairs t_clean
+	local reached=0 missed='' by_phase=(0 0 0 0) killed=0 not_killed='' dirty='' slowest=0
+	local unbound='' flow_pairs='' flow_min='' boots=0 rounds=0 irqs=0 pending=0 bad=0 c0 d0 c1 d1
 
 	say "QEMU $name: kill soak: $kills kills of QEMU, seed $soak_seed"
 	c0=$(stat connected)
@@ -590,15 +603,14 @@ soak_scene() {
 		# manager's consumers go a moment after QEMU.
 		t_clean=
 		for t in $(seq 0 100); do
-			left=$(cat "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens" | wc -l)
-			[ "$left" = 0 ] && { t_clean=$((t * 100)); break; }
+			[ "$(debugfs_left)" = 0 ] && { t_clean=$((t * 100)); break; }
 			sleep 0.1
 		done
 		if [ -n "$t_clean" ]; then
 			[ "$t_clean" -le "$slowest" ] || slowest=$t_clean
 		else
 			dirty="$dirty $i"
-			diag "$dbg/producers" "$dbg/consumers" "$dbg/pairs" "$dbg/tokens"
+			debugfs_diag
 		fi
 		echo "$nvme" > /sys/bus/pci/drivers/vfio-pci/unbind
 		echo "$nvme" > /sys/bus/pci/drivers_probe
