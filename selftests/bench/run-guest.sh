@@ -21,24 +21,10 @@ smoke)	sizes="100 1000"; stock_max=1000
 *)	echo "usage: $0 full|smoke <dir>" >&2; exit 2 ;;
 esac
 
+. "$bench/managers.sh"
+
 managers="stock ours v617"
 [ -f "$out/baseline/irqbypass/irqbypass.ko" ] && managers="$managers baseline"
-
-load() {
-	case $1 in
-	stock) modprobe irqbypass ;;
-	ours) insmod "$top/irqbypass/irqbypass.ko" ;;
-	v617) insmod "$bench/irqbypass_v617.ko" ;;
-	baseline) insmod "$out/baseline/irqbypass/irqbypass.ko" ;;
-	esac
-}
-
-unload() {
-	case $1 in
-	v617) rmmod irqbypass_v617 ;;
-	*) rmmod irqbypass ;;
-	esac
-}
 
 # irqbp_bench.ko runs at load and fails its load when done; each case
 # runs $reps times (report.py keeps the fastest: the host's other load
@@ -53,30 +39,8 @@ bench() {
 	done
 }
 
-# Stock KVM on whichever manager is loaded: its dependencies but the
-# manager, in order, as modprobe would load them.
-kvm_load() {
-	modprobe --show-depends kvm_amd | grep -v '/irqbypass\.ko' |
-		while read -r cmd ko opts; do
-			[ "$cmd" = insmod ] || continue
-			mod=$(basename "$ko" .ko | tr - _)
-			[ -e "/sys/module/$mod" ] || insmod "$ko" $opts
-		done
-}
-
-kvm_unload() {
-	# Closed VMs release their irqfds from a workqueue: retry a while.
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		rmmod kvm_amd 2> /dev/null || true
-		rmmod kvm 2> /dev/null && return 0
-		sleep 1
-	done
-	echo "run-guest: kvm does not unload" >&2
-	return 1
-}
-
 for m in $managers; do
-	load "$m"
+	manager_load "$m"
 	for n in $sizes; do
 		[ "$m" = stock ] && [ "$n" -gt "$stock_max" ] && continue
 		bench "$m" "$n" 1 0
@@ -84,8 +48,9 @@ for m in $managers; do
 	done
 	bench "$m" "$slow" 1 200
 	bench "$m" "$slow" 2 200
-	kvm_load
+	# Stock KVM on the manager loaded.
+	users_load kvm_amd
 	"$out/irqfd_bench" "$m" "$irqfds" "$vms"
-	kvm_unload
-	unload "$m"
+	users_unload kvm_amd kvm
+	manager_unload "$m"
 done

@@ -25,6 +25,7 @@ reps=$2
 guest=$build/soak-guest/soak-guest.elf
 tracing=/sys/kernel/tracing
 out=$(mktemp -d)
+. "$bench/managers.sh"
 funcs="irq_bypass_register_producer irq_bypass_unregister_producer irq_bypass_register_consumer irq_bypass_unregister_consumer"
 
 say() { echo "vmm-scale: $*"; }
@@ -38,46 +39,6 @@ for c in $ctrls; do
 	[ ! -e "/sys/bus/pci/devices/$c/driver" ] || echo "$c" > "/sys/bus/pci/devices/$c/driver/unbind"
 	echo vfio-pci > "/sys/bus/pci/devices/$c/driver_override"
 done
-
-load() {
-	case $1 in
-	stock) modprobe irqbypass ;;
-	ours) insmod "$top/irqbypass/irqbypass.ko" ;;
-	v617) insmod "$bench/irqbypass_v617.ko" ;;
-	esac
-}
-
-unload() {
-	case $1 in
-	v617) rmmod irqbypass_v617 ;;
-	*) rmmod irqbypass ;;
-	esac
-}
-
-# MODULE's dependencies but the manager, then MODULE, as modprobe would
-# load them: so that they bind to whichever manager is loaded.
-load_users() {
-	local m
-	for m in kvm_amd vfio-pci; do
-		modprobe --show-depends "$m" | grep -v '/irqbypass\.ko' |
-			while read -r cmd ko opts; do
-				[ "$cmd" = insmod ] || continue
-				mod=$(basename "$ko" .ko | tr - _)
-				[ -e "/sys/module/$mod" ] || insmod "$ko" $opts
-			done
-	done
-}
-
-# Closed VMs release their irqfds from a workqueue: retry a while.
-unload_users() {
-	for _ in $(seq 10); do
-		rmmod vfio_pci vfio_pci_core kvm_amd kvm 2> /dev/null || true
-		[ ! -e /sys/module/kvm ] && [ ! -e /sys/module/vfio_pci_core ] && return 0
-		sleep 1
-	done
-	say "kvm or vfio-pci does not unload"
-	return 1
-}
 
 # run MANAGER REP: the scene once; its figures in $out/result.MANAGER.REP.
 run() {
@@ -138,13 +99,13 @@ run() {
 say "$vms VMs at once, one NVMe controller each, $vectors MSI-X vectors each, $reps runs a manager"
 status=0
 for m in ${VMM_SCALE_MANAGERS:-stock ours v617}; do
-	load "$m"
-	load_users
+	manager_load "$m"
+	users_load kvm_amd vfio-pci
 	for rep in $(seq "$reps"); do
 		run "$m" "$rep" || status=1
 	done
-	unload_users
-	unload "$m"
+	users_unload vfio_pci vfio_pci_core kvm_amd kvm
+	manager_unload "$m"
 	# The run of the lowest median: the host's other load only ever
 	# slows one down.
 	best=$(cat "$out"/result."$m".* 2> /dev/null | sort -t= -k3 -n | head -n 1)
